@@ -1,0 +1,65 @@
+# Two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/posc
+
+.PHONY: run test test-quick lint format install install-dev worker beat check-deploy clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make run: set up, migrate, load the demo data and serve on http://127.0.0.1:$(PORT)
+run: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "  POSC portal: http://127.0.0.1:$(PORT)/"
+	@echo "  Sign in as mhughes (Primary User), jdoe11 (subordinate), bsb.biller (billing intermediary),"
+	@echo "  tnguyen (first sign-in), eddy.compliance (compliance officer) or agency.admin (agency staff)."
+	@echo "  Demo password for all of them: demo-posc-2026-portal"
+	@echo ""
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+## make test: ruff, then the whole suite on PostgreSQL (and Redis, Chromium for the browser tests)
+test: install-dev lint
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make test-quick: the suite without the slow tier (browser and concurrency tests)
+test-quick: install-dev
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+worker: install
+	$(BIN)/celery -A posc worker --loglevel=info
+
+beat: install
+	$(BIN)/celery -A posc beat --loglevel=info --scheduler django_celery_beat.schedulers:DatabaseScheduler
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=posc.settings.production \
+	DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	DJANGO_ALLOWED_HOSTS=posc.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

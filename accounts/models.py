@@ -1,0 +1,85 @@
+"""The portal's user: one user ID per person (US-01), owned by a home organization."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+pin_validator = RegexValidator(r"^\d{4}$", "The PIN must be exactly 4 digits. (US-02)")
+zip_validator = RegexValidator(r"^\d{5}(\d{4})?$", "Enter a 5-digit or 9-digit ZIP code. (US-02)")
+middle_initial_validator = RegexValidator(r"^[A-Za-z]?$", "The middle initial is one letter.")
+
+
+class User(AbstractUser):
+    # AbstractUser gives username (the user ID), first/last name, email, is_active,
+    # is_staff (agency staff) and last_login (last sign-in).
+    middle_initial = models.CharField(max_length=1, blank=True, validators=[middle_initial_validator])
+    # Date of birth is month and day only, as the POSC asks; sensitive (never logged).
+    birth_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    birth_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Sensitive: never in logs, audit payloads or reports.
+    pin = models.CharField("PIN", max_length=4, blank=True, validators=[pin_validator])
+    zip_code = models.CharField(max_length=9, blank=True, validators=[zip_validator])
+    phone = models.CharField(max_length=20, blank=True)
+    home_organization = models.ForeignKey(
+        "providers.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        help_text="The organization that owns this user ID (empty for agency staff).",
+    )
+    must_change_password = models.BooleanField(default=False)
+    temporary_password_expires_at = models.DateTimeField(null=True, blank=True)
+    terms_version = models.CharField(max_length=20, blank=True)
+    terms_accepted_at = models.DateTimeField(null=True, blank=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    # Fields that must never leave the database in an audit record or report.
+    SENSITIVE_FIELDS = frozenset({"pin", "birth_month", "birth_day", "password"})
+
+    class Meta:
+        ordering = ["last_name", "first_name", "username"]
+        constraints = [
+            # US-01: one user ID per person, said in SQL so two requests cannot both create one.
+            models.UniqueConstraint(
+                Lower("last_name"),
+                Lower("first_name"),
+                "birth_month",
+                "birth_day",
+                "pin",
+                name="user_one_id_per_person",
+                condition=~models.Q(pin=""),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(birth_month__isnull=True) | models.Q(birth_month__gte=1, birth_month__lte=12),
+                name="user_birth_month_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(birth_day__isnull=True) | models.Q(birth_day__gte=1, birth_day__lte=31),
+                name="user_birth_day_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(Lower("last_name"), Lower("first_name"), name="user_name_lower_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def display_name(self) -> str:
+        """The POSC's "DOE, JOHN" form."""
+        return f"{self.last_name}, {self.first_name}".upper()
+
+    @property
+    def is_agency_staff(self) -> bool:
+        return self.is_staff
+
+    @property
+    def birth_mmdd(self) -> str:
+        if self.birth_month and self.birth_day:
+            return f"{self.birth_month:02d}/{self.birth_day:02d}"
+        return ""

@@ -1,0 +1,30 @@
+"""AU-01 / ASVS 16.3.1: every sign-in attempt is recorded, success or failure."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+
+
+@receiver(user_logged_in)
+def record_sign_in(sender, request, user, **kwargs):
+    audit_record(action=AuditEvent.Action.SIGN_IN, actor=user, target_user=user, organization=user.home_organization)
+
+
+@receiver(user_logged_out)
+def record_sign_out(sender, request, user, **kwargs):
+    if user is not None:
+        audit_record(action=AuditEvent.Action.SIGN_OUT, actor=user, target_user=user)
+
+
+@receiver(user_login_failed)
+def record_sign_in_failure(sender, credentials, request=None, **kwargs):
+    # The attempted user ID only: never the password (ASVS 16.2.5). Escaped by the template on display.
+    username = str(credentials.get("username", ""))[:150]
+    target = get_user_model().objects.filter(username=username).first()
+    audit_record(
+        action=AuditEvent.Action.SIGN_IN_FAILED, actor_username=username, target_user=target,
+        detail="sign-in failed",
+    )

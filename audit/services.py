@@ -1,0 +1,43 @@
+"""Writing audit records. Every service writes one inside its own transaction."""
+
+from django.utils import timezone
+
+from .context import client_ip
+from .models import AuditEvent
+
+_SENSITIVE = frozenset({"pin", "birth_month", "birth_day", "password", "date_of_birth", "temporary_password"})
+
+
+def _scrub(payload: dict | None) -> dict:
+    # ASVS 16.2.5: PINs, dates of birth and passwords never reach the audit trail.
+    return {k: v for k, v in (payload or {}).items() if k not in _SENSITIVE}
+
+
+def audit_record(
+    *,
+    action: str,
+    actor=None,
+    target_user=None,
+    pidsl=None,
+    organization=None,
+    before: dict | None = None,
+    after: dict | None = None,
+    detail: str = "",
+    actor_username: str = "",
+) -> AuditEvent:
+    if organization is None and pidsl is not None:
+        organization = pidsl.organization
+    return AuditEvent.objects.create(
+        at=timezone.now(),
+        action=action,
+        actor=actor,
+        actor_username=actor.username if actor is not None else actor_username,
+        target_user=target_user,
+        target_username=target_user.username if target_user is not None else "",
+        pidsl=pidsl,
+        organization=organization,
+        before=_scrub(before),
+        after=_scrub(after),
+        ip_address=client_ip.get(),
+        detail=detail[:500],
+    )

@@ -1,0 +1,24 @@
+"""Tests run on PostgreSQL only: SQLite would hide the constraints and locks we rely on."""
+
+import os
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+
+_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/posc")
+if not _url.startswith(("postgres://", "postgresql://")):
+    raise ImproperlyConfigured("Tests need PostgreSQL: set DATABASE_URL to a postgres:// URL.")
+DATABASES = {"default": dj_database_url.parse(_url, conn_max_age=0)}
+
+# A fast hasher in tests only (Argon2 costs ~125 ms a hash on this machine).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://"
+CELERY_RESULT_BACKEND = None
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,42 @@
+"""The low-level writers of the Access table, used only by the services modules.
+
+They do no policy checks: the calling service has checked and holds the locks.
+Each keeps the guardian permissions in step in the same transaction.
+"""
+
+from django.utils import timezone
+
+from .models import Access, PidSl, Service
+from .permissions import object_permissions_sync
+
+
+def access_open(*, user, pidsl: PidSl, role: str, services: list[Service], granted_by) -> Access:
+    access = Access.objects.create(user=user, pidsl=pidsl, role=role, granted_by=granted_by, granted_at=timezone.now())
+    access.services.set(services)
+    object_permissions_sync(user=user, pidsl=pidsl)
+    return access
+
+
+def access_close(*, access: Access, ended_by, reason: str) -> None:
+    access.ended_at = timezone.now()
+    access.ended_by = ended_by
+    access.end_reason = reason[:200]
+    access.save(update_fields=["ended_at", "ended_by", "end_reason"])
+    object_permissions_sync(user=access.user, pidsl=access.pidsl)
+
+
+def access_services_replace(*, access: Access, services: list[Service]) -> None:
+    access.services.set(services)
+    object_permissions_sync(user=access.user, pidsl=access.pidsl)
+
+
+def service_codes(access: Access) -> list[str]:
+    return sorted(s.code for s in access.services.all())
+
+
+def role_move(*, user, pidsl: PidSl, role: str, services: list[Service], actor, reason: str) -> Access:
+    """Give a user a new role at a PID/SL, ending the link they had there (one open link per user and PID/SL)."""
+    current = Access.objects.open().select_for_update().filter(user=user, pidsl=pidsl).first()
+    if current is not None:
+        access_close(access=current, ended_by=actor, reason=reason)
+    return access_open(user=user, pidsl=pidsl, role=role, services=services, granted_by=actor)

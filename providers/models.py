@@ -1,0 +1,272 @@
+"""Organizations, their PID/SLs, the service catalog, and who holds what where."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from guardian.models import UserObjectPermissionBase
+
+from . import catalog
+
+provider_id_validator = RegexValidator(r"^\d{9}$", "The Provider ID is 9 digits.")
+service_location_validator = RegexValidator(r"^[A-Z]$", "The service location is one capital letter.")
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        PROVIDER = "provider", "Provider"
+        BILLING_INTERMEDIARY = "billing_intermediary", "Billing intermediary"
+        BUSINESS_PARTNER = "business_partner", "Business partner"
+        RELATIONSHIP_ENTITY = "relationship_entity", "Relationship entity"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.PROVIDER)
+    # Provider traits that decide which services can be granted (SV-02).
+    is_long_term_care = models.BooleanField("long-term care", default=False)
+    is_pace = models.BooleanField("PACE", default=False)
+    is_sco = models.BooleanField("SCO", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PidSl(models.Model):
+    """A Provider ID / Service Location: the level at which access is managed."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="pidsls")
+    provider_id = models.CharField(max_length=9, validators=[provider_id_validator])
+    service_location = models.CharField(max_length=1, validators=[service_location_validator])
+    name = models.CharField(max_length=200)
+    street = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=2, default="MA")
+    zip_code = models.CharField(max_length=9, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "PID/SL"
+        verbose_name_plural = "PID/SLs"
+        ordering = ["provider_id", "service_location"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider_id", "service_location"], name="pidsl_unique_code"),
+        ]
+        # One object permission per service (DESIGN: guardian perms derived from Access).
+        permissions = catalog.SERVICE_PERMISSIONS
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def code(self) -> str:
+        return f"{self.provider_id}{self.service_location}"
+
+
+class PidSlUserObjectPermission(UserObjectPermissionBase):
+    """Guardian's direct-FK permission table: cascades with the PID/SL and is indexed (guardian #15, #451)."""
+
+    content_object = models.ForeignKey(PidSl, on_delete=models.CASCADE)
+
+
+class ServiceQuerySet(models.QuerySet):
+    def grantable_at(self, pidsl: PidSl):
+        """Services the provider type allows at this PID/SL (SV-02)."""
+        org = pidsl.organization
+        qs = self
+        if not (org.is_pace or org.is_sco):
+            qs = qs.exclude(constraint=catalog.PACE_SCO_ONLY)
+        if not org.is_long_term_care:
+            qs = qs.exclude(constraint=catalog.LTC_ONLY)
+        return qs
+
+
+class Service(models.Model):
+    """A POSC role from the guide's catalog (loaded by migration, never edited in the portal)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    role_name = models.CharField(max_length=100)
+    label = models.CharField(max_length=100)
+    grants = models.TextField(help_text="The POSC services this role grants, one a line.")
+    constraint = models.CharField(max_length=20, blank=True)
+    position = models.PositiveSmallIntegerField()
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def permission_codename(self) -> str:
+        return catalog.permission_codename(self.code)
+
+    @property
+    def is_admin_only(self) -> bool:
+        return self.constraint == catalog.ADMIN_ONLY
+
+    @property
+    def is_always_held(self) -> bool:
+        return self.constraint == catalog.ALWAYS_HELD
+
+
+class AccessQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(ended_at__isnull=True)
+
+    def administrators(self):
+        return self.filter(role__in=(Access.Role.PRIMARY, Access.Role.BACKUP))
+
+
+class Access(models.Model):
+    """The one table of who holds which role and services at which PID/SL.
+
+    A link ends (ended_at, ended_by); it is never deleted, so an auditor can ask
+    who had access when. A user of another organization linked to a PID/SL is a
+    row here like any other (LK-01).
+    """
+
+    class Role(models.TextChoices):
+        PRIMARY = "primary", "Primary User"
+        BACKUP = "backup", "Backup Primary User"
+        SUBORDINATE = "subordinate", "Subordinate"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="accesses")
+    pidsl = models.ForeignKey(PidSl, on_delete=models.PROTECT, related_name="accesses")
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.SUBORDINATE)
+    services = models.ManyToManyField(Service, related_name="accesses")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    end_reason = models.CharField(max_length=200, blank=True)
+
+    objects = AccessQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "access"
+        constraints = [
+            # PU-01 (at most one side): one Primary User per PID/SL.
+            models.UniqueConstraint(
+                fields=["pidsl"],
+                condition=models.Q(role="primary", ended_at__isnull=True),
+                name="access_one_primary_per_pidsl",
+            ),
+            # PU-02: at most one backup per PID/SL.
+            models.UniqueConstraint(
+                fields=["pidsl"],
+                condition=models.Q(role="backup", ended_at__isnull=True),
+                name="access_one_backup_per_pidsl",
+            ),
+            # One open link per user and PID/SL; with one role per row this also
+            # means nobody is both Primary and backup of one PID/SL (PU-02).
+            models.UniqueConstraint(
+                fields=["user", "pidsl"],
+                condition=models.Q(ended_at__isnull=True),
+                name="access_one_open_link_per_user_pidsl",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["pidsl", "role"], condition=models.Q(ended_at__isnull=True), name="access_open_pidsl"),
+            models.Index(fields=["user"], condition=models.Q(ended_at__isnull=True), name="access_open_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.pidsl.code} ({self.get_role_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role in (self.Role.PRIMARY, self.Role.BACKUP)
+
+
+class PrimaryChangeRequest(models.Model):
+    """The "Existing Provider Modification Data Collection Form" (PU-06)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    pidsl = models.ForeignKey(PidSl, on_delete=models.PROTECT, related_name="change_requests")
+    new_primary = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(blank=True)
+    # Whether the outgoing Primary stays linked as an ordinary user (PU-06).
+    old_primary_stays = models.BooleanField(default=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pidsl"], condition=models.Q(status="pending"), name="change_request_one_pending_per_pidsl"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Primary User change at {self.pidsl.code} to {self.new_primary} ({self.status})"
+
+
+class ComplianceAssignment(models.Model):
+    """A compliance officer of an organization: reads its reviews, audit and reports; changes nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="compliance_assignments")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="compliance_assignments")
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"],
+                condition=models.Q(ended_at__isnull=True),
+                name="compliance_one_open_assignment",
+            ),
+        ]
+
+
+class Notification(models.Model):
+    """A message to an organization's administrators (LK-02), written in the same
+    transaction as the change that causes it and delivered by email afterwards."""
+
+    class Kind(models.TextChoices):
+        OUTSIDE_LINK = "outside_link", "Your user was linked by another organization"
+        OUTSIDE_REMOVE = "outside_remove", "Your user was removed by another organization"
+        USER_DEACTIVATED = "user_deactivated", "A linked user was deactivated"
+        USER_REMOVED = "user_removed", "A linked user was removed"
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    subject_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    pidsl = models.ForeignKey(PidSl, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    message = models.TextField()
+    created_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="notification_org_recent"),
+            models.Index(fields=["created_at"], condition=models.Q(delivered_at__isnull=True), name="notification_undelivered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.subject_user}"

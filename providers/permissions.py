@@ -1,0 +1,47 @@
+"""django-guardian object permissions, derived from the Access table and nothing else.
+
+Called inside the transaction of every service that changes access, so the
+permissions views check never drift from the table (DESIGN "one source of truth").
+A deactivated user holds no object permission (US-06); reactivation re-derives them.
+"""
+
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+
+from .models import Access, PidSl, PidSlUserObjectPermission
+
+
+def _desired_codenames(user, pidsl) -> set[str]:
+    if not user.is_active:
+        return set()
+    access = Access.objects.open().filter(user=user, pidsl=pidsl).first()
+    if access is None:
+        return set()
+    return {s.permission_codename for s in access.services.all()}
+
+
+def object_permissions_sync(*, user, pidsl: PidSl) -> None:
+    desired = _desired_codenames(user, pidsl)
+    current = dict(
+        PidSlUserObjectPermission.objects.filter(user=user, content_object=pidsl).values_list(
+            "permission__codename", "id"
+        )
+    )
+    stale = [pk for codename, pk in current.items() if codename not in desired]
+    if stale:
+        PidSlUserObjectPermission.objects.filter(pk__in=stale).delete()
+    missing = desired - current.keys()
+    if missing:
+        ct = ContentType.objects.get_for_model(PidSl)
+        perms = Permission.objects.filter(content_type=ct, codename__in=missing)
+        PidSlUserObjectPermission.objects.bulk_create(
+            PidSlUserObjectPermission(user=user, content_object=pidsl, permission=p) for p in perms
+        )
+
+
+def object_permissions_sync_user(*, user) -> None:
+    """Re-derive every PID/SL permission of one user (deactivation, reactivation)."""
+    pidsl_ids = set(Access.objects.open().filter(user=user).values_list("pidsl_id", flat=True))
+    pidsl_ids |= set(PidSlUserObjectPermission.objects.filter(user=user).values_list("content_object_id", flat=True))
+    for pidsl in PidSl.objects.filter(pk__in=pidsl_ids):
+        object_permissions_sync(user=user, pidsl=pidsl)

@@ -1,0 +1,34 @@
+"""Read-side queries that pages share. Each runs a fixed number of queries, whatever the rows."""
+
+from collections import defaultdict
+
+from django.db.models import Prefetch, QuerySet
+
+from .models import Access, Service
+
+
+def user_accesses(user) -> QuerySet[Access]:
+    """The user's open links, PID/SL and services included (two queries when evaluated)."""
+    return (
+        Access.objects.open()
+        .filter(user=user)
+        .select_related("pidsl__organization")
+        .prefetch_related(Prefetch("services", queryset=Service.objects.order_by("position")))
+        .order_by("pidsl__provider_id", "pidsl__service_location")
+    )
+
+
+def administrators_by_pidsl(pidsl_ids) -> dict[int, dict[str, object]]:
+    """IN-01: who the Primary and backup Primary Users of these PID/SLs are (one query)."""
+    result: dict[int, dict[str, object]] = defaultdict(dict)
+    rows = (
+        Access.objects.open()
+        .administrators()
+        .filter(pidsl_id__in=list(pidsl_ids))
+        .select_related("user")
+        .only("pidsl_id", "role", "user__username", "user__first_name", "user__last_name", "user__email",
+              "user__phone", "user__is_active")
+    )
+    for access in rows:
+        result[access.pidsl_id][access.role] = access.user
+    return result

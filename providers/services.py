@@ -1,0 +1,240 @@
+"""Changes to organizations, PID/SLs and the Primary/backup roles.
+
+Every function is one transaction: it locks what it reads, checks the POLICY.md
+rules (naming them when it refuses), writes, keeps guardian permissions in step,
+and writes the audit record (AU-01). Nothing else writes these models.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+from posc.policy import PolicyViolation
+
+from . import rules
+from .access import access_close, access_open, role_move, service_codes
+from .models import Access, ComplianceAssignment, Organization, PidSl, PrimaryChangeRequest, Service
+
+
+@dataclass(frozen=True)
+class PidSlSpec:
+    provider_id: str
+    service_location: str
+    name: str
+    street: str = ""
+    city: str = ""
+    zip_code: str = ""
+
+
+@transaction.atomic
+def organization_enroll(
+    *,
+    actor,
+    name: str,
+    kind: str = Organization.Kind.PROVIDER,
+    is_long_term_care: bool = False,
+    is_pace: bool = False,
+    is_sco: bool = False,
+    pidsls: list[PidSlSpec] = (),
+) -> Organization:
+    rules.require_agency(actor)
+    org = Organization(name=name, kind=kind, is_long_term_care=is_long_term_care, is_pace=is_pace, is_sco=is_sco)
+    org.full_clean()
+    org.save()
+    audit_record(action=AuditEvent.Action.ORG_ENROLL, actor=actor, organization=org, after={"name": name, "kind": kind})
+    for spec in pidsls:
+        pidsl_enroll(actor=actor, organization=org, spec=spec)
+    return org
+
+
+@transaction.atomic
+def pidsl_enroll(*, actor, organization: Organization, spec: PidSlSpec) -> PidSl:
+    rules.require_agency(actor)
+    pidsl = PidSl(organization=organization, **spec.__dict__)
+    pidsl.full_clean()
+    pidsl.save()
+    audit_record(
+        action=AuditEvent.Action.ORG_ENROLL, actor=actor, pidsl=pidsl, after={"pidsl": pidsl.code, "name": pidsl.name}
+    )
+    return pidsl
+
+
+def _lock_pidsl(pidsl: PidSl) -> PidSl:
+    return PidSl.objects.select_for_update().select_related("organization").get(pk=pidsl.pk)
+
+
+def _all_services(pidsl: PidSl) -> list[Service]:
+    return list(Service.objects.grantable_at(pidsl))
+
+
+@transaction.atomic
+def primary_designate(*, actor, pidsl: PidSl, user) -> Access:
+    """Agency staff name the first Primary User of a PID/SL (after the Data Collection Form)."""
+    rules.require_agency(actor)
+    pidsl = _lock_pidsl(pidsl)
+    if Access.objects.open().filter(pidsl=pidsl, role=Access.Role.PRIMARY).exists():
+        raise PolicyViolation(
+            "PU-06", _("%(pidsl)s already has a Primary User; change it with an approved change request.")
+            % {"pidsl": pidsl.code},
+        )
+    rules.require_linkable(user)
+    rules.check_primary_cap(user)
+    access = role_move(
+        user=user, pidsl=pidsl, role=Access.Role.PRIMARY, services=_all_services(pidsl), actor=actor,
+        reason="designated Primary User",
+    )
+    audit_record(
+        action=AuditEvent.Action.PRIMARY_DESIGNATE, actor=actor, target_user=user, pidsl=pidsl,
+        after={"role": "primary", "services": service_codes(access)},
+    )
+    return access
+
+
+@transaction.atomic
+def backup_appoint(*, actor, pidsl: PidSl, user) -> Access:
+    """The Primary User appoints (or replaces) the backup, who gets every service (PU-02, PU-05)."""
+    pidsl = _lock_pidsl(pidsl)
+    rules.require_primary(actor, pidsl)
+    rules.require_linkable(user)
+    if user.home_organization_id != pidsl.organization_id:
+        raise PolicyViolation(
+            "PU-02", _("The backup Primary User must be a user of %(org)s.") % {"org": pidsl.organization},
+            field="user",
+        )
+    if Access.objects.open().filter(pidsl=pidsl, role=Access.Role.PRIMARY, user=user).exists():
+        raise PolicyViolation(
+            "PU-02", _("The Primary User cannot also be the backup of the same PID/SL."), field="user"
+        )
+    previous = Access.objects.open().select_for_update().filter(pidsl=pidsl, role=Access.Role.BACKUP).first()
+    if previous is not None and previous.user_id == user.pk:
+        raise PolicyViolation("PU-02", _("%(user)s is already the backup Primary User.") % {"user": user}, field="user")
+    before = {}
+    if previous is not None:
+        # The replaced backup stays linked as a subordinate, without Manage Subordinate Accounts (PU-04).
+        before = {"backup": previous.user.username}
+        keep = [s for s in previous.services.all() if not s.is_admin_only]
+        role_move(
+            user=previous.user, pidsl=pidsl, role=Access.Role.SUBORDINATE, services=keep, actor=actor,
+            reason="replaced as backup Primary User",
+        )
+    try:
+        with transaction.atomic():
+            access = role_move(
+                user=user, pidsl=pidsl, role=Access.Role.BACKUP, services=_all_services(pidsl), actor=actor,
+                reason="appointed backup Primary User",
+            )
+    except IntegrityError as exc:
+        # Another appointment committed first; the partial unique index kept PU-02.
+        raise PolicyViolation("PU-02", _("Another backup Primary User was appointed at the same time.")) from exc
+    audit_record(
+        action=AuditEvent.Action.BACKUP_APPOINT, actor=actor, target_user=user, pidsl=pidsl,
+        before=before, after={"backup": user.username, "services": service_codes(access)},
+    )
+    return access
+
+
+@transaction.atomic
+def change_request_file(*, actor, pidsl: PidSl, new_primary, reason: str = "", old_primary_stays: bool = True):
+    """The Primary or backup files the Existing Provider Modification Data Collection Form (PU-06)."""
+    pidsl = _lock_pidsl(pidsl)
+    rules.require_administrator(actor, pidsl)
+    rules.require_linkable(new_primary)
+    if Access.objects.open().filter(pidsl=pidsl, role=Access.Role.PRIMARY, user=new_primary).exists():
+        raise PolicyViolation("PU-06", _("%(user)s is already the Primary User.") % {"user": new_primary})
+    if PrimaryChangeRequest.objects.filter(pidsl=pidsl, status=PrimaryChangeRequest.Status.PENDING).exists():
+        raise PolicyViolation("PU-06", _("A change request for %(pidsl)s is already pending.") % {"pidsl": pidsl.code})
+    request = PrimaryChangeRequest.objects.create(
+        pidsl=pidsl, new_primary=new_primary, reason=reason, old_primary_stays=old_primary_stays,
+        requested_by=actor, requested_at=timezone.now(),
+    )
+    audit_record(
+        action=AuditEvent.Action.CHANGE_REQUEST_FILE, actor=actor, target_user=new_primary, pidsl=pidsl,
+        after={"request": request.pk, "old_primary_stays": old_primary_stays},
+    )
+    return request
+
+
+def _lock_pending(request: PrimaryChangeRequest) -> PrimaryChangeRequest:
+    request = PrimaryChangeRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != PrimaryChangeRequest.Status.PENDING:
+        raise PolicyViolation("PU-06", _("This change request was already decided."))
+    return request
+
+
+@transaction.atomic
+def change_request_approve(*, actor, request: PrimaryChangeRequest, note: str = "") -> Access:
+    """Agency staff approve: the Primary User role moves in this one transaction (PU-01, PU-06)."""
+    rules.require_agency(actor)
+    pidsl = _lock_pidsl(request.pidsl)
+    request = _lock_pending(request)
+    new_primary = type(request.new_primary).objects.select_for_update().get(pk=request.new_primary_id)
+    rules.require_linkable(new_primary)
+    rules.check_primary_cap(new_primary)
+    old = Access.objects.open().select_for_update().filter(pidsl=pidsl, role=Access.Role.PRIMARY).first()
+    before = {}
+    if old is not None:
+        before = {"primary": old.user.username}
+        if request.old_primary_stays:
+            keep = [s for s in old.services.all() if not s.is_admin_only]
+            role_move(
+                user=old.user, pidsl=pidsl, role=Access.Role.SUBORDINATE, services=keep, actor=actor,
+                reason="Primary User changed",
+            )
+        else:
+            access_close(access=old, ended_by=actor, reason="Primary User changed")
+    access = role_move(
+        user=new_primary, pidsl=pidsl, role=Access.Role.PRIMARY, services=_all_services(pidsl), actor=actor,
+        reason="approved as Primary User",
+    )
+    request.status = PrimaryChangeRequest.Status.APPROVED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_note = note
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    audit_record(
+        action=AuditEvent.Action.CHANGE_REQUEST_APPROVE, actor=actor, target_user=new_primary, pidsl=pidsl,
+        before=before, after={"primary": new_primary.username, "request": request.pk},
+    )
+    return access
+
+
+@transaction.atomic
+def change_request_reject(*, actor, request: PrimaryChangeRequest, note: str) -> PrimaryChangeRequest:
+    rules.require_agency(actor)
+    request = _lock_pending(request)
+    request.status = PrimaryChangeRequest.Status.REJECTED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_note = note
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    audit_record(
+        action=AuditEvent.Action.CHANGE_REQUEST_REJECT, actor=actor, target_user=request.new_primary,
+        pidsl=request.pidsl, after={"request": request.pk, "note": note},
+    )
+    return request
+
+
+@transaction.atomic
+def compliance_officer_appoint(*, actor, organization: Organization, user) -> ComplianceAssignment:
+    """Agency staff, or a Primary User of the organization, appoint a compliance officer."""
+    rules.require_active(actor)
+    if not actor.is_agency_staff:
+        if not Access.objects.open().filter(
+            user=actor, role=Access.Role.PRIMARY, pidsl__organization=organization
+        ).exists():
+            rules.require_agency(actor)
+    rules.require_linkable(user)
+    assignment, created = ComplianceAssignment.objects.get_or_create(
+        user=user, organization=organization, ended_at=None,
+        defaults={"granted_by": actor, "granted_at": timezone.now()},
+    )
+    if created:
+        audit_record(
+            action=AuditEvent.Action.COMPLIANCE_GRANT, actor=actor, target_user=user, organization=organization,
+            after={"compliance_officer": user.username},
+        )
+    return assignment

@@ -1,0 +1,339 @@
+"""Administer Account: what a Primary User or backup does to the users of a PID/SL.
+
+Each function is one transaction that checks the POLICY.md rules (naming them in
+its refusal), writes, keeps guardian permissions in step and writes the audit
+record (AU-01). Views, the admin, commands and tasks call these; none writes
+Access or User directly.
+"""
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+from posc.policy import NotAuthorized, PolicyViolation
+from providers import rules
+from providers.access import access_close, access_open, access_services_replace, service_codes
+from providers.models import Access, Notification, PidSl, Service
+from providers.notifications import notify_organizations, organizations_linked_to
+from providers.permissions import object_permissions_sync_user
+
+User = get_user_model()
+
+# No 0/O/1/l/I: the Primary User reads the temporary password out to the person.
+_TEMP_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_TEMP_LENGTH = 16
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a new subordinate must give (US-02); the first four identify the person (US-01)."""
+
+    last_name: str
+    first_name: str
+    birth_month: int
+    birth_day: int
+    pin: str
+    email: str
+    zip_code: str
+    middle_initial: str = ""
+    phone: str = ""
+
+
+def _temporary_password() -> str:
+    return "".join(secrets.choice(_TEMP_ALPHABET) for _ in range(_TEMP_LENGTH))
+
+
+def _set_temporary_password(user) -> str:
+    password = _temporary_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.temporary_password_expires_at = timezone.now() + timedelta(hours=settings.POSC_TEMP_PASSWORD_HOURS)
+    return password
+
+
+def _username_for(first_name: str, last_name: str) -> str:
+    """The POSC style: first initial, last name, a number (jdoe11)."""
+    stem = re.sub(r"[^a-z]", "", (first_name[:1] + last_name).lower())[:20] or "user"
+    taken = set(User.objects.filter(username__startswith=stem).values_list("username", flat=True))
+    n = 1
+    while f"{stem}{n}" in taken:
+        n += 1
+    return f"{stem}{n}"
+
+
+def duplicate_person(identity: Identity):
+    """The existing user with the same identity, if any (US-01)."""
+    return (
+        User.objects.annotate(ln=Lower("last_name"), fn=Lower("first_name"))
+        .filter(
+            ln=identity.last_name.strip().lower(),
+            fn=identity.first_name.strip().lower(),
+            birth_month=identity.birth_month,
+            birth_day=identity.birth_day,
+            pin=identity.pin,
+        )
+        .first()
+    )
+
+
+def _check_birth_date(month: int, day: int) -> None:
+    # US-02: a real month/day; 02/29 is real (some people are born on it).
+    try:
+        timezone.datetime(2000, int(month), int(day))
+    except (TypeError, ValueError) as exc:
+        raise PolicyViolation("US-02", _("Enter a real date of birth as mm/dd."), field="birth_date") from exc
+
+
+def _lock_access(access: Access) -> Access:
+    locked = Access.objects.select_for_update().select_related("user", "pidsl__organization").get(pk=access.pk)
+    if not locked.is_open:
+        raise PolicyViolation("AR-02", _("This link has already ended."))
+    return locked
+
+
+@transaction.atomic
+def subordinate_create(*, actor, pidsl: PidSl, identity: Identity, services: list[Service]) -> tuple:
+    """Create a user ID owned by the PID/SL's organization and link it; returns (user, temporary password)."""
+    rules.require_administrator(actor, pidsl)
+    _check_birth_date(identity.birth_month, identity.birth_day)
+    existing = duplicate_person(identity)
+    if existing is not None:
+        raise PolicyViolation(
+            "US-01",
+            _("This person already has user ID %(username)s. One user ID per person: link the existing user instead.")
+            % {"username": existing.username},
+        )
+    services = rules.check_services(pidsl=pidsl, role=Access.Role.SUBORDINATE, services=services)
+    user = User(
+        username=_username_for(identity.first_name, identity.last_name),
+        last_name=identity.last_name.strip(),
+        first_name=identity.first_name.strip(),
+        middle_initial=identity.middle_initial.strip().upper(),
+        birth_month=identity.birth_month,
+        birth_day=identity.birth_day,
+        pin=identity.pin,
+        email=identity.email.strip(),
+        zip_code=identity.zip_code.replace("-", "").strip(),
+        phone=identity.phone.strip(),
+        home_organization=pidsl.organization,
+    )
+    password = _set_temporary_password(user)
+    user.full_clean(exclude=["password"])  # US-02: each field's format
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        # A concurrent request created the same person first (US-01, user_one_id_per_person).
+        raise PolicyViolation("US-01", _("This person already has a user ID; link the existing user instead.")) from exc
+    access = access_open(user=user, pidsl=pidsl, role=Access.Role.SUBORDINATE, services=services, granted_by=actor)
+    audit_record(
+        action=AuditEvent.Action.USER_CREATE, actor=actor, target_user=user, pidsl=pidsl,
+        after={"username": user.username, "name": user.display_name, "services": service_codes(access)},
+    )
+    return user, password
+
+
+@transaction.atomic
+def access_services_set(*, actor, access: Access, services: list[Service]) -> Access:
+    """Grant or change the services a user holds at one PID/SL (SV-03: per user, per PID/SL)."""
+    access = _lock_access(access)
+    rules.require_administrator(actor, access.pidsl)
+    services = rules.check_services(pidsl=access.pidsl, role=access.role, services=services)
+    before = service_codes(access)
+    after = sorted(s.code for s in services)
+    if before == after:
+        return access
+    access_services_replace(access=access, services=services)
+    audit_record(
+        action=AuditEvent.Action.SERVICES_CHANGE, actor=actor, target_user=access.user, pidsl=access.pidsl,
+        before={"services": before}, after={"services": after},
+    )
+    return access
+
+
+def linkable_user_find(*, username: str, last_name: str):
+    """LK-01: another organization's user is found only by user ID plus a matching last name."""
+    return (
+        User.objects.annotate(ln=Lower("last_name"))
+        .filter(username=username.strip(), ln=last_name.strip().lower())
+        .first()
+    )
+
+
+@transaction.atomic
+def user_link(*, actor, pidsl: PidSl, username: str, last_name: str, services: list[Service]) -> Access:
+    """Link an existing user (own organization or another, LK-01) to a PID/SL with chosen services."""
+    pidsl = PidSl.objects.select_for_update().select_related("organization").get(pk=pidsl.pk)
+    rules.require_administrator(actor, pidsl)
+    user = linkable_user_find(username=username, last_name=last_name)
+    if user is None:
+        raise PolicyViolation(
+            "LK-01", _("No user has that user ID and last name. Both must match."), field="username"
+        )
+    rules.require_linkable(user)
+    if Access.objects.open().filter(user=user, pidsl=pidsl).exists():
+        raise PolicyViolation(
+            "LK-01", _("%(user)s is already linked to %(pidsl)s.") % {"user": user, "pidsl": pidsl.code},
+            field="username",
+        )
+    services = rules.check_services(pidsl=pidsl, role=Access.Role.SUBORDINATE, services=services)
+    try:
+        with transaction.atomic():
+            access = access_open(
+                user=user, pidsl=pidsl, role=Access.Role.SUBORDINATE, services=services, granted_by=actor
+            )
+    except IntegrityError as exc:
+        raise PolicyViolation("LK-01", _("%(user)s was linked at the same time.") % {"user": user}) from exc
+    if user.home_organization_id and user.home_organization_id != pidsl.organization_id:
+        notify_organizations(
+            organization_ids={user.home_organization_id},
+            kind=Notification.Kind.OUTSIDE_LINK,
+            subject_user=user,
+            pidsl=pidsl,
+            message=_("%(org)s linked your user %(user)s to %(pidsl)s with: %(services)s.")
+            % {
+                "org": pidsl.organization,
+                "user": user.username,
+                "pidsl": pidsl,
+                "services": ", ".join(s.label for s in services),
+            },
+        )
+    audit_record(
+        action=AuditEvent.Action.LINK_CREATE, actor=actor, target_user=user, pidsl=pidsl,
+        after={"services": service_codes(access), "home_organization": str(user.home_organization or "")},
+    )
+    return access
+
+
+@transaction.atomic
+def link_end(*, actor, access: Access, reason: str = "removed by administrator") -> None:
+    """Remove a user from a PID/SL: the link ends, it is not deleted (US-06 delinking)."""
+    access = _lock_access(access)
+    rules.require_administrator(actor, access.pidsl)
+    if access.role == Access.Role.PRIMARY:
+        raise PolicyViolation(
+            "PU-06",
+            _("The Primary User cannot be removed while still Primary; a replacement must be approved first."),
+        )
+    before = {"role": access.role, "services": service_codes(access)}
+    access_close(access=access, ended_by=actor, reason=reason)
+    user, pidsl = access.user, access.pidsl
+    # LK-02: every other organization the user is linked to hears of it.
+    others = organizations_linked_to(user) - {pidsl.organization_id}
+    if others:
+        notify_organizations(
+            organization_ids=others,
+            kind=Notification.Kind.USER_REMOVED,
+            subject_user=user,
+            pidsl=pidsl,
+            message=_("%(user)s was removed from %(pidsl)s (%(org)s).")
+            % {"user": user.username, "pidsl": pidsl, "org": pidsl.organization},
+        )
+    audit_record(
+        action=AuditEvent.Action.LINK_END, actor=actor, target_user=user, pidsl=pidsl, before=before,
+        after={"ended": True}, detail=reason,
+    )
+
+
+def _require_owner_administrator(actor, user) -> None:
+    """US-06: deactivation belongs to the user's home organization (or agency staff)."""
+    rules.require_active(actor)
+    if actor.is_agency_staff:
+        return
+    if user.home_organization_id is None or not Access.objects.open().administrators().filter(
+        user=actor, pidsl__organization_id=user.home_organization_id
+    ).exists():
+        raise NotAuthorized(
+            _("Only the Primary User or backup of the user's own organization can do this."), rule="US-06"
+        )
+
+
+def _lock_user(user):
+    return User.objects.select_for_update().get(pk=user.pk)
+
+
+@transaction.atomic
+def user_deactivate(*, actor, user, reason: str = "") -> None:
+    user = _lock_user(user)
+    _require_owner_administrator(actor, user)
+    if user.pk == actor.pk:
+        raise PolicyViolation("US-06", _("You cannot deactivate your own user ID."))
+    rules.check_not_primary_anywhere(
+        user, rule="PU-06",
+        message=_("%(user)s is a Primary User; a replacement must be approved before deactivation.") % {"user": user},
+    )
+    if not user.is_active:
+        raise PolicyViolation("US-06", _("%(user)s is already deactivated.") % {"user": user})
+    user.is_active = False
+    user.deactivated_at = timezone.now()
+    user.save(update_fields=["is_active", "deactivated_at"])
+    # Links stay open so reactivation restores them (US-06); permissions go now.
+    object_permissions_sync_user(user=user)
+    others = organizations_linked_to(user) - {user.home_organization_id}
+    if others:
+        notify_organizations(
+            organization_ids=others,
+            kind=Notification.Kind.USER_DEACTIVATED,
+            subject_user=user,
+            message=_("%(user)s was deactivated by their organization and can no longer act for you.")
+            % {"user": user.username},
+        )
+    audit_record(
+        action=AuditEvent.Action.USER_DEACTIVATE, actor=actor, target_user=user,
+        organization=user.home_organization, before={"is_active": True}, after={"is_active": False}, detail=reason,
+    )
+
+
+@transaction.atomic
+def user_reactivate(*, actor, user) -> None:
+    user = _lock_user(user)
+    _require_owner_administrator(actor, user)
+    if user.is_active:
+        raise PolicyViolation("US-06", _("%(user)s is already active.") % {"user": user})
+    user.is_active = True
+    user.deactivated_at = None
+    user.save(update_fields=["is_active", "deactivated_at"])
+    object_permissions_sync_user(user=user)
+    audit_record(
+        action=AuditEvent.Action.USER_REACTIVATE, actor=actor, target_user=user,
+        organization=user.home_organization, before={"is_active": False}, after={"is_active": True},
+    )
+
+
+@transaction.atomic
+def password_reset_temporary(*, actor, user, pidsl: PidSl | None = None) -> str:
+    """Issue a one-time temporary password (US-04); returns it once, for the confirmation panel.
+
+    US-05: a Primary User or backup resets only subordinates' passwords, at a PID/SL
+    they administer; Primary Users' (and backups') forgotten passwords are reset by agency staff.
+    """
+    user = _lock_user(user)
+    rules.require_active(actor)
+    if not actor.is_agency_staff:
+        if pidsl is None or not Access.objects.open().filter(user=user, pidsl=pidsl).exists():
+            raise NotAuthorized(_("This user is not linked to a PID/SL you administer."), rule="US-05")
+        rules.require_administrator(actor, pidsl)
+        if Access.objects.open().administrators().filter(user=user).exists():
+            raise PolicyViolation(
+                "US-05",
+                _("A Primary User's password can be reset only by MassHealth Customer Service (1-800-841-2900)."),
+            )
+    if user.pk == actor.pk:
+        raise PolicyViolation("US-05", _("Use Change Password to change your own password."))
+    password = _set_temporary_password(user)
+    user.save(update_fields=["password", "must_change_password", "temporary_password_expires_at"])
+    audit_record(
+        action=AuditEvent.Action.PASSWORD_RESET, actor=actor, target_user=user, pidsl=pidsl,
+        after={"must_change_password": True},
+    )
+    return password
