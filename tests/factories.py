@@ -1,0 +1,134 @@
+"""factory-boy factories for every model. Access rows go through providers.access so
+guardian permissions stay in step, exactly as the services write them."""
+
+import factory
+from django.utils import timezone
+
+from accounts.models import User
+from audit.models import AuditEvent
+from providers.access import access_open
+from providers.models import (
+    Access,
+    ComplianceAssignment,
+    Notification,
+    Organization,
+    PidSl,
+    PrimaryChangeRequest,
+    Service,
+)
+
+DEMO_PASSWORD = "a-long-test-password-2026"
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Organization {n}")
+    kind = Organization.Kind.PROVIDER
+
+
+class PidSlFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PidSl
+
+    organization = factory.SubFactory(OrganizationFactory)
+    provider_id = factory.Sequence(lambda n: f"{200000000 + n:09d}")
+    service_location = "A"
+    name = factory.LazyAttribute(lambda o: f"{o.organization.name} site")
+    city = "Boston"
+    zip_code = "02108"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Sequence(lambda n: f"First{n}")
+    last_name = factory.Sequence(lambda n: f"Last{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    birth_month = 1
+    birth_day = factory.Sequence(lambda n: n % 28 + 1)
+    pin = factory.Sequence(lambda n: f"{n % 10000:04d}")
+    zip_code = "02108"
+    home_organization = factory.SubFactory(OrganizationFactory)
+    terms_version = "2024-04"
+    terms_accepted_at = factory.LazyFunction(timezone.now)
+    password = factory.PostGenerationMethodCall("set_password", DEMO_PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class AgencyStaffFactory(UserFactory):
+    is_staff = True
+    home_organization = None
+    pin = ""
+    birth_month = None
+    birth_day = None
+
+
+class AccessFactory(factory.django.DjangoModelFactory):
+    """An open link with its services; guardian permissions derived as the services do."""
+
+    class Meta:
+        model = Access
+
+    user = factory.SubFactory(UserFactory)
+    pidsl = factory.SubFactory(PidSlFactory)
+    role = Access.Role.SUBORDINATE
+
+    @classmethod
+    def _create(cls, model_class, *, user, pidsl, role, services=None, granted_by=None, **kwargs):
+        if services is None:
+            services = ["portal_services"]
+        if role in (Access.Role.PRIMARY, Access.Role.BACKUP) and services == ["portal_services"]:
+            chosen = list(Service.objects.grantable_at(pidsl))
+        else:
+            chosen = list(Service.objects.filter(code__in=services))
+        return access_open(user=user, pidsl=pidsl, role=role, services=chosen, granted_by=granted_by)
+
+
+class PrimaryChangeRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PrimaryChangeRequest
+
+    pidsl = factory.SubFactory(PidSlFactory)
+    new_primary = factory.SubFactory(UserFactory)
+    requested_by = factory.SubFactory(UserFactory)
+    requested_at = factory.LazyFunction(timezone.now)
+
+
+class ComplianceAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ComplianceAssignment
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    granted_by = factory.SubFactory(AgencyStaffFactory)
+    granted_at = factory.LazyFunction(timezone.now)
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    organization = factory.SubFactory(OrganizationFactory)
+    kind = Notification.Kind.OUTSIDE_LINK
+    subject_user = factory.SubFactory(UserFactory)
+    message = "A test notification."
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class AuditEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditEvent
+
+    at = factory.LazyFunction(timezone.now)
+    action = AuditEvent.Action.SIGN_IN
+    actor = factory.SubFactory(UserFactory)
+    actor_username = factory.LazyAttribute(lambda o: o.actor.username if o.actor else "")
