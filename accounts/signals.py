@@ -25,6 +25,8 @@ def record_sign_in_failure(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
     target = get_user_model().objects.filter(username=username).first()
     audit_record(
-        action=AuditEvent.Action.SIGN_IN_FAILED, actor_username=username, target_user=target,
+        action=AuditEvent.Action.SIGN_IN_FAILED,
+        actor_username=username,
+        target_user=target,
         detail="sign-in failed",
     )

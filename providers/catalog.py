@@ -84,9 +84,14 @@ CATALOG: tuple[CatalogEntry, ...] = (
         "Service Authorizations",
         ("Prior Authorization Request DDE", "Pre-Admission Screening Request DDE"),
     ),
-    CatalogEntry("provider_contracts", "View Provider Contracts", "View Provider Contracts", ("View Provider Contracts",)),
     CatalogEntry(
-        "member_eligibility", "Manage Member Eligibility", "Manage Member Eligibility", ("Eligibility Verification DDE",)
+        "provider_contracts", "View Provider Contracts", "View Provider Contracts", ("View Provider Contracts",)
+    ),
+    CatalogEntry(
+        "member_eligibility",
+        "Manage Member Eligibility",
+        "Manage Member Eligibility",
+        ("Eligibility Verification DDE",),
     ),
     CatalogEntry("mmq", "Manage MMQ", "Manage MMQ", ("MMQ (Management Minute Questionnaire) DDE",), LTC_ONLY),
     CatalogEntry(

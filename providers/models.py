@@ -242,6 +242,9 @@ class ComplianceAssignment(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} (compliance officer of {self.organization})"
+
 
 class Notification(models.Model):
     """A message to an organization's administrators (LK-02), written in the same
@@ -265,7 +268,9 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["organization", "-created_at"], name="notification_org_recent"),
-            models.Index(fields=["created_at"], condition=models.Q(delivered_at__isnull=True), name="notification_undelivered"),
+            models.Index(
+                fields=["created_at"], condition=models.Q(delivered_at__isnull=True), name="notification_undelivered"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -44,9 +44,7 @@ def require_administrator(actor, pidsl: PidSl) -> Access:
 def require_primary(actor, pidsl: PidSl) -> None:
     require_active(actor)
     if not Access.objects.open().filter(user=actor, pidsl=pidsl, role=Access.Role.PRIMARY).exists():
-        raise NotAuthorized(
-            _("Only the Primary User of %(pidsl)s can do this.") % {"pidsl": pidsl.code}, rule="PU-02"
-        )
+        raise NotAuthorized(_("Only the Primary User of %(pidsl)s can do this.") % {"pidsl": pidsl.code}, rule="PU-02")
 
 
 def require_linkable(user) -> None:

@@ -26,8 +26,16 @@ def administrators_by_pidsl(pidsl_ids) -> dict[int, dict[str, object]]:
         .administrators()
         .filter(pidsl_id__in=list(pidsl_ids))
         .select_related("user")
-        .only("pidsl_id", "role", "user__username", "user__first_name", "user__last_name", "user__email",
-              "user__phone", "user__is_active")
+        .only(
+            "pidsl_id",
+            "role",
+            "user__username",
+            "user__first_name",
+            "user__last_name",
+            "user__email",
+            "user__phone",
+            "user__is_active",
+        )
     )
     for access in rows:
         result[access.pidsl_id][access.role] = access.user

@@ -16,7 +16,7 @@ from audit.services import audit_record
 from posc.policy import PolicyViolation
 
 from . import rules
-from .access import access_close, access_open, role_move, service_codes
+from .access import access_close, role_move, service_codes
 from .models import Access, ComplianceAssignment, Organization, PidSl, PrimaryChangeRequest, Service
 
 
@@ -78,17 +78,25 @@ def primary_designate(*, actor, pidsl: PidSl, user) -> Access:
     pidsl = _lock_pidsl(pidsl)
     if Access.objects.open().filter(pidsl=pidsl, role=Access.Role.PRIMARY).exists():
         raise PolicyViolation(
-            "PU-06", _("%(pidsl)s already has a Primary User; change it with an approved change request.")
+            "PU-06",
+            _("%(pidsl)s already has a Primary User; change it with an approved change request.")
             % {"pidsl": pidsl.code},
         )
     rules.require_linkable(user)
     rules.check_primary_cap(user)
     access = role_move(
-        user=user, pidsl=pidsl, role=Access.Role.PRIMARY, services=_all_services(pidsl), actor=actor,
+        user=user,
+        pidsl=pidsl,
+        role=Access.Role.PRIMARY,
+        services=_all_services(pidsl),
+        actor=actor,
         reason="designated Primary User",
     )
     audit_record(
-        action=AuditEvent.Action.PRIMARY_DESIGNATE, actor=actor, target_user=user, pidsl=pidsl,
+        action=AuditEvent.Action.PRIMARY_DESIGNATE,
+        actor=actor,
+        target_user=user,
+        pidsl=pidsl,
         after={"role": "primary", "services": service_codes(access)},
     )
     return access
@@ -102,7 +110,8 @@ def backup_appoint(*, actor, pidsl: PidSl, user) -> Access:
     rules.require_linkable(user)
     if user.home_organization_id != pidsl.organization_id:
         raise PolicyViolation(
-            "PU-02", _("The backup Primary User must be a user of %(org)s.") % {"org": pidsl.organization},
+            "PU-02",
+            _("The backup Primary User must be a user of %(org)s.") % {"org": pidsl.organization},
             field="user",
         )
     if Access.objects.open().filter(pidsl=pidsl, role=Access.Role.PRIMARY, user=user).exists():
@@ -118,21 +127,33 @@ def backup_appoint(*, actor, pidsl: PidSl, user) -> Access:
         before = {"backup": previous.user.username}
         keep = [s for s in previous.services.all() if not s.is_admin_only]
         role_move(
-            user=previous.user, pidsl=pidsl, role=Access.Role.SUBORDINATE, services=keep, actor=actor,
+            user=previous.user,
+            pidsl=pidsl,
+            role=Access.Role.SUBORDINATE,
+            services=keep,
+            actor=actor,
             reason="replaced as backup Primary User",
         )
     try:
         with transaction.atomic():
             access = role_move(
-                user=user, pidsl=pidsl, role=Access.Role.BACKUP, services=_all_services(pidsl), actor=actor,
+                user=user,
+                pidsl=pidsl,
+                role=Access.Role.BACKUP,
+                services=_all_services(pidsl),
+                actor=actor,
                 reason="appointed backup Primary User",
             )
     except IntegrityError as exc:
         # Another appointment committed first; the partial unique index kept PU-02.
         raise PolicyViolation("PU-02", _("Another backup Primary User was appointed at the same time.")) from exc
     audit_record(
-        action=AuditEvent.Action.BACKUP_APPOINT, actor=actor, target_user=user, pidsl=pidsl,
-        before=before, after={"backup": user.username, "services": service_codes(access)},
+        action=AuditEvent.Action.BACKUP_APPOINT,
+        actor=actor,
+        target_user=user,
+        pidsl=pidsl,
+        before=before,
+        after={"backup": user.username, "services": service_codes(access)},
     )
     return access
 
@@ -148,11 +169,18 @@ def change_request_file(*, actor, pidsl: PidSl, new_primary, reason: str = "", o
     if PrimaryChangeRequest.objects.filter(pidsl=pidsl, status=PrimaryChangeRequest.Status.PENDING).exists():
         raise PolicyViolation("PU-06", _("A change request for %(pidsl)s is already pending.") % {"pidsl": pidsl.code})
     request = PrimaryChangeRequest.objects.create(
-        pidsl=pidsl, new_primary=new_primary, reason=reason, old_primary_stays=old_primary_stays,
-        requested_by=actor, requested_at=timezone.now(),
+        pidsl=pidsl,
+        new_primary=new_primary,
+        reason=reason,
+        old_primary_stays=old_primary_stays,
+        requested_by=actor,
+        requested_at=timezone.now(),
     )
     audit_record(
-        action=AuditEvent.Action.CHANGE_REQUEST_FILE, actor=actor, target_user=new_primary, pidsl=pidsl,
+        action=AuditEvent.Action.CHANGE_REQUEST_FILE,
+        actor=actor,
+        target_user=new_primary,
+        pidsl=pidsl,
         after={"request": request.pk, "old_primary_stays": old_primary_stays},
     )
     return request
@@ -181,13 +209,21 @@ def change_request_approve(*, actor, request: PrimaryChangeRequest, note: str = 
         if request.old_primary_stays:
             keep = [s for s in old.services.all() if not s.is_admin_only]
             role_move(
-                user=old.user, pidsl=pidsl, role=Access.Role.SUBORDINATE, services=keep, actor=actor,
+                user=old.user,
+                pidsl=pidsl,
+                role=Access.Role.SUBORDINATE,
+                services=keep,
+                actor=actor,
                 reason="Primary User changed",
             )
         else:
             access_close(access=old, ended_by=actor, reason="Primary User changed")
     access = role_move(
-        user=new_primary, pidsl=pidsl, role=Access.Role.PRIMARY, services=_all_services(pidsl), actor=actor,
+        user=new_primary,
+        pidsl=pidsl,
+        role=Access.Role.PRIMARY,
+        services=_all_services(pidsl),
+        actor=actor,
         reason="approved as Primary User",
     )
     request.status = PrimaryChangeRequest.Status.APPROVED
@@ -196,8 +232,12 @@ def change_request_approve(*, actor, request: PrimaryChangeRequest, note: str = 
     request.decision_note = note
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     audit_record(
-        action=AuditEvent.Action.CHANGE_REQUEST_APPROVE, actor=actor, target_user=new_primary, pidsl=pidsl,
-        before=before, after={"primary": new_primary.username, "request": request.pk},
+        action=AuditEvent.Action.CHANGE_REQUEST_APPROVE,
+        actor=actor,
+        target_user=new_primary,
+        pidsl=pidsl,
+        before=before,
+        after={"primary": new_primary.username, "request": request.pk},
     )
     return access
 
@@ -212,8 +252,11 @@ def change_request_reject(*, actor, request: PrimaryChangeRequest, note: str) ->
     request.decision_note = note
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     audit_record(
-        action=AuditEvent.Action.CHANGE_REQUEST_REJECT, actor=actor, target_user=request.new_primary,
-        pidsl=request.pidsl, after={"request": request.pk, "note": note},
+        action=AuditEvent.Action.CHANGE_REQUEST_REJECT,
+        actor=actor,
+        target_user=request.new_primary,
+        pidsl=request.pidsl,
+        after={"request": request.pk, "note": note},
     )
     return request
 
@@ -222,19 +265,25 @@ def change_request_reject(*, actor, request: PrimaryChangeRequest, note: str) ->
 def compliance_officer_appoint(*, actor, organization: Organization, user) -> ComplianceAssignment:
     """Agency staff, or a Primary User of the organization, appoint a compliance officer."""
     rules.require_active(actor)
-    if not actor.is_agency_staff:
-        if not Access.objects.open().filter(
-            user=actor, role=Access.Role.PRIMARY, pidsl__organization=organization
-        ).exists():
-            rules.require_agency(actor)
+    if not actor.is_agency_staff and (
+        not Access.objects.open()
+        .filter(user=actor, role=Access.Role.PRIMARY, pidsl__organization=organization)
+        .exists()
+    ):
+        rules.require_agency(actor)
     rules.require_linkable(user)
     assignment, created = ComplianceAssignment.objects.get_or_create(
-        user=user, organization=organization, ended_at=None,
+        user=user,
+        organization=organization,
+        ended_at=None,
         defaults={"granted_by": actor, "granted_at": timezone.now()},
     )
     if created:
         audit_record(
-            action=AuditEvent.Action.COMPLIANCE_GRANT, actor=actor, target_user=user, organization=organization,
+            action=AuditEvent.Action.COMPLIANCE_GRANT,
+            actor=actor,
+            target_user=user,
+            organization=organization,
             after={"compliance_officer": user.username},
         )
     return assignment

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class SubordinatesConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'subordinates'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "subordinates"

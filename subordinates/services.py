@@ -137,7 +137,10 @@ def subordinate_create(*, actor, pidsl: PidSl, identity: Identity, services: lis
         raise PolicyViolation("US-01", _("This person already has a user ID; link the existing user instead.")) from exc
     access = access_open(user=user, pidsl=pidsl, role=Access.Role.SUBORDINATE, services=services, granted_by=actor)
     audit_record(
-        action=AuditEvent.Action.USER_CREATE, actor=actor, target_user=user, pidsl=pidsl,
+        action=AuditEvent.Action.USER_CREATE,
+        actor=actor,
+        target_user=user,
+        pidsl=pidsl,
         after={"username": user.username, "name": user.display_name, "services": service_codes(access)},
     )
     return user, password
@@ -155,8 +158,12 @@ def access_services_set(*, actor, access: Access, services: list[Service]) -> Ac
         return access
     access_services_replace(access=access, services=services)
     audit_record(
-        action=AuditEvent.Action.SERVICES_CHANGE, actor=actor, target_user=access.user, pidsl=access.pidsl,
-        before={"services": before}, after={"services": after},
+        action=AuditEvent.Action.SERVICES_CHANGE,
+        actor=actor,
+        target_user=access.user,
+        pidsl=access.pidsl,
+        before={"services": before},
+        after={"services": after},
     )
     return access
 
@@ -177,13 +184,12 @@ def user_link(*, actor, pidsl: PidSl, username: str, last_name: str, services: l
     rules.require_administrator(actor, pidsl)
     user = linkable_user_find(username=username, last_name=last_name)
     if user is None:
-        raise PolicyViolation(
-            "LK-01", _("No user has that user ID and last name. Both must match."), field="username"
-        )
+        raise PolicyViolation("LK-01", _("No user has that user ID and last name. Both must match."), field="username")
     rules.require_linkable(user)
     if Access.objects.open().filter(user=user, pidsl=pidsl).exists():
         raise PolicyViolation(
-            "LK-01", _("%(user)s is already linked to %(pidsl)s.") % {"user": user, "pidsl": pidsl.code},
+            "LK-01",
+            _("%(user)s is already linked to %(pidsl)s.") % {"user": user, "pidsl": pidsl.code},
             field="username",
         )
     services = rules.check_services(pidsl=pidsl, role=Access.Role.SUBORDINATE, services=services)
@@ -209,7 +215,10 @@ def user_link(*, actor, pidsl: PidSl, username: str, last_name: str, services: l
             },
         )
     audit_record(
-        action=AuditEvent.Action.LINK_CREATE, actor=actor, target_user=user, pidsl=pidsl,
+        action=AuditEvent.Action.LINK_CREATE,
+        actor=actor,
+        target_user=user,
+        pidsl=pidsl,
         after={"services": service_codes(access), "home_organization": str(user.home_organization or "")},
     )
     return access
@@ -240,8 +249,13 @@ def link_end(*, actor, access: Access, reason: str = "removed by administrator")
             % {"user": user.username, "pidsl": pidsl, "org": pidsl.organization},
         )
     audit_record(
-        action=AuditEvent.Action.LINK_END, actor=actor, target_user=user, pidsl=pidsl, before=before,
-        after={"ended": True}, detail=reason,
+        action=AuditEvent.Action.LINK_END,
+        actor=actor,
+        target_user=user,
+        pidsl=pidsl,
+        before=before,
+        after={"ended": True},
+        detail=reason,
     )
 
 
@@ -250,9 +264,13 @@ def _require_owner_administrator(actor, user) -> None:
     rules.require_active(actor)
     if actor.is_agency_staff:
         return
-    if user.home_organization_id is None or not Access.objects.open().administrators().filter(
-        user=actor, pidsl__organization_id=user.home_organization_id
-    ).exists():
+    if (
+        user.home_organization_id is None
+        or not Access.objects.open()
+        .administrators()
+        .filter(user=actor, pidsl__organization_id=user.home_organization_id)
+        .exists()
+    ):
         raise NotAuthorized(
             _("Only the Primary User or backup of the user's own organization can do this."), rule="US-06"
         )
@@ -269,7 +287,8 @@ def user_deactivate(*, actor, user, reason: str = "") -> None:
     if user.pk == actor.pk:
         raise PolicyViolation("US-06", _("You cannot deactivate your own user ID."))
     rules.check_not_primary_anywhere(
-        user, rule="PU-06",
+        user,
+        rule="PU-06",
         message=_("%(user)s is a Primary User; a replacement must be approved before deactivation.") % {"user": user},
     )
     if not user.is_active:
@@ -289,8 +308,13 @@ def user_deactivate(*, actor, user, reason: str = "") -> None:
             % {"user": user.username},
         )
     audit_record(
-        action=AuditEvent.Action.USER_DEACTIVATE, actor=actor, target_user=user,
-        organization=user.home_organization, before={"is_active": True}, after={"is_active": False}, detail=reason,
+        action=AuditEvent.Action.USER_DEACTIVATE,
+        actor=actor,
+        target_user=user,
+        organization=user.home_organization,
+        before={"is_active": True},
+        after={"is_active": False},
+        detail=reason,
     )
 
 
@@ -305,8 +329,12 @@ def user_reactivate(*, actor, user) -> None:
     user.save(update_fields=["is_active", "deactivated_at"])
     object_permissions_sync_user(user=user)
     audit_record(
-        action=AuditEvent.Action.USER_REACTIVATE, actor=actor, target_user=user,
-        organization=user.home_organization, before={"is_active": False}, after={"is_active": True},
+        action=AuditEvent.Action.USER_REACTIVATE,
+        actor=actor,
+        target_user=user,
+        organization=user.home_organization,
+        before={"is_active": False},
+        after={"is_active": True},
     )
 
 
@@ -333,7 +361,10 @@ def password_reset_temporary(*, actor, user, pidsl: PidSl | None = None) -> str:
     password = _set_temporary_password(user)
     user.save(update_fields=["password", "must_change_password", "temporary_password_expires_at"])
     audit_record(
-        action=AuditEvent.Action.PASSWORD_RESET, actor=actor, target_user=user, pidsl=pidsl,
+        action=AuditEvent.Action.PASSWORD_RESET,
+        actor=actor,
+        target_user=user,
+        pidsl=pidsl,
         after={"must_change_password": True},
     )
     return password
