@@ -111,3 +111,18 @@ def permission_codename(code: str) -> str:
 
 
 SERVICE_PERMISSIONS = tuple((permission_codename(e.code), f"Service: {e.role_name}") for e in CATALOG)
+
+
+def catalog_load(service_model) -> None:
+    """Write the catalog into the Service table (the data migration; tests after a flush)."""
+    for position, entry in enumerate(CATALOG, start=1):
+        service_model.objects.update_or_create(
+            code=entry.code,
+            defaults={
+                "role_name": entry.role_name,
+                "label": entry.label,
+                "grants": "\n".join(entry.grants),
+                "constraint": entry.constraint,
+                "position": position,
+            },
+        )

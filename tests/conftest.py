@@ -21,6 +21,30 @@ from . import factories
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def _load_catalog() -> None:
+    from providers.catalog import catalog_load
+    from providers.models import Service
+
+    catalog_load(Service)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    # A transactional test's flush empties the catalog the data migration wrote; a
+    # reused test database may start that way, so put it back once per session.
+    with django_db_blocker.unblock():
+        _load_catalog()
+
+
+@pytest.fixture(autouse=True)
+def _catalog_after_flush(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and (marker.kwargs.get("transaction") or (marker.args[:1] == (True,)))
+    if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
+        request.getfixturevalue("transactional_db")
+        _load_catalog()
+
+
 @dataclass
 class Cast:
     agency: object

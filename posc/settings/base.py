@@ -174,3 +174,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("POSC_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Development serves static files straight from the app folders.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG

@@ -2,22 +2,11 @@
 
 from django.db import migrations
 
-from providers.catalog import CATALOG
+from providers.catalog import CATALOG, catalog_load
 
 
 def load(apps, schema_editor):
-    Service = apps.get_model("providers", "Service")
-    for position, entry in enumerate(CATALOG, start=1):
-        Service.objects.update_or_create(
-            code=entry.code,
-            defaults={
-                "role_name": entry.role_name,
-                "label": entry.label,
-                "grants": "\n".join(entry.grants),
-                "constraint": entry.constraint,
-                "position": position,
-            },
-        )
+    catalog_load(apps.get_model("providers", "Service"))
 
 
 def unload(apps, schema_editor):

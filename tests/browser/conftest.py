@@ -1,0 +1,67 @@
+"""Playwright in Debian's Chromium against pytest-django's live server, on the demo data.
+
+`playwright install` cannot download browsers here, so the launch points at
+/usr/bin/chromium (ENVIRONMENT.md). Screenshots go to test-results/screens/.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+SCREENS = Path(__file__).resolve().parent.parent.parent / "test-results" / "screens"
+DEMO_PASSWORD = "demo-posc-2026-portal"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("POSC_CHROMIUM", "/usr/bin/chromium"),
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def demo(transactional_db, live_server):
+    call_command("seed_demo")
+    return live_server
+
+
+@pytest.fixture
+def shot(page, request):
+    """shot("name") saves a full-page screenshot for a person to look at."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str) -> None:
+        page.screenshot(path=SCREENS / f"{request.node.name}-{name}.png", full_page=True)
+
+    return take
+
+
+@pytest.fixture
+def sign_in(page, demo):
+    def go(username: str, password: str = DEMO_PASSWORD):
+        page.goto(f"{demo.url}/accounts/login/")
+        page.get_by_label("User ID").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+
+    return go
