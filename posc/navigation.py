@@ -1,9 +1,11 @@
-"""The POSC's left-hand navigation (seeds 004): an entry shows only when it leads somewhere
-the user may go. Entries are added here as their screens are built."""
+"""The POSC's left-hand navigation (seeds 004): an entry shows only when the user holds,
+at some PID/SL, a service it needs. One query: the user's guardian permissions."""
 
 from dataclasses import dataclass
 
 from django.urls import reverse
+
+from providers.models import PidSlUserObjectPermission
 
 
 @dataclass(frozen=True)
@@ -13,8 +15,28 @@ class NavEntry:
     children: tuple["NavEntry", ...] = ()
 
 
+def held_service_codes(user) -> set[str]:
+    if not user.is_active:
+        return set()
+    codenames = PidSlUserObjectPermission.objects.filter(user=user).values_list("permission__codename", flat=True)
+    return {c.removeprefix("svc_") for c in codenames.distinct()}
+
+
 def navigation_for(user) -> list[NavEntry]:
+    held = held_service_codes(user)
     entries = [NavEntry("Home", reverse("home"))]
+    if "manage_subordinates" in held:
+        entries.append(
+            NavEntry(
+                "Administer Account",
+                reverse("subordinates:manage"),
+                (
+                    NavEntry("Manage Subordinate Accounts", reverse("subordinates:manage")),
+                    NavEntry("Organization Users", reverse("subordinates:users")),
+                    NavEntry("View Notifications", reverse("subordinates:notifications")),
+                ),
+            )
+        )
     if user.is_agency_staff:
         entries.append(NavEntry("Agency Administration", reverse("admin:index")))
     return entries

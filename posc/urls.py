@@ -9,5 +9,6 @@ admin.site.site_title = "POSC agency administration"
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
+    path("administer/", include("subordinates.urls")),
     path("agency/admin/", admin.site.urls),
 ]

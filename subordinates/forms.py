@@ -1,0 +1,107 @@
+"""Forms of the Administer Account screens. They parse and validate input; the services decide."""
+
+from django import forms
+from django.core.validators import RegexValidator
+
+from accounts.models import middle_initial_validator, pin_validator, zip_validator
+from providers.models import Access, PidSl, Service
+
+birth_validator = RegexValidator(r"^(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])$", "Enter the date of birth as mm/dd.")
+name_validator = RegexValidator(r"^[A-Za-z][A-Za-z' .-]*$", "Use letters, spaces, apostrophes, periods or hyphens.")
+
+
+def apply_violation(form: forms.Form, exc) -> None:
+    """Show a service's refusal next to the field it concerns, or above the form."""
+    field = getattr(exc, "field", None)
+    form.add_error(field if field in form.fields else None, exc.messages[0])
+
+
+class ServicesMixin:
+    """The Available/Assigned Services pair. Only services grantable at the PID/SL to this
+    role are offered (SV-02, PU-04); anything else posted is refused (ASVS 15.3.3)."""
+
+    def setup_services(self, pidsl: PidSl, role: str = Access.Role.SUBORDINATE):
+        qs = Service.objects.grantable_at(pidsl)
+        if role == Access.Role.SUBORDINATE:
+            qs = qs.exclude(constraint="admin_only")
+        self.offered = list(qs)
+        self.fields["services"] = forms.MultipleChoiceField(
+            label="Assigned Services",
+            choices=[(s.code, s.label) for s in self.offered],
+            required=False,
+            widget=forms.MultipleHiddenInput,
+            error_messages={"invalid_choice": "%(value)s is not a service you can grant here."},
+        )
+
+    def clean_services(self):
+        codes = set(self.cleaned_data.get("services") or [])
+        codes.add("portal_services")  # SV-01: always held, shown as fixed
+        return [s for s in self.offered if s.code in codes]
+
+
+class SubordinateSearchForm(forms.Form):
+    first_name = forms.CharField(label="First Name", max_length=150, required=False)
+    last_name = forms.CharField(label="Last Name", max_length=150, required=False)
+
+
+class ServicesForm(ServicesMixin, forms.Form):
+    def __init__(self, *args, pidsl: PidSl, role: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_services(pidsl, role)
+
+
+class SubordinateForm(ServicesMixin, forms.Form):
+    """Add New Subordinate (seeds 004); US-02 says what is required and how it is checked."""
+
+    last_name = forms.CharField(label="Last Name", max_length=150, validators=[name_validator])
+    first_name = forms.CharField(label="First Name", max_length=150, validators=[name_validator])
+    middle_initial = forms.CharField(
+        label="Middle Initial", max_length=1, required=False, validators=[middle_initial_validator]
+    )
+    birth_date = forms.CharField(
+        label="Date of Birth", max_length=5, validators=[birth_validator], help_text="mm/dd - month and day only"
+    )
+    pin = forms.CharField(
+        label="PIN", max_length=4, min_length=4, validators=[pin_validator], help_text="4 digit number"
+    )
+    email = forms.EmailField(label="Email Address", max_length=254)
+    zip_code = forms.CharField(label="Zip Code", max_length=10, help_text="5 or 9 digits")
+    phone = forms.CharField(
+        label="Phone",
+        max_length=20,
+        required=False,
+        validators=[RegexValidator(r"^[0-9()+. -]{7,20}$", "Enter a phone number (digits, spaces, + ( ) . -).")],
+    )
+
+    def __init__(self, *args, pidsl: PidSl, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_services(pidsl)
+
+    def clean_zip_code(self):
+        value = self.cleaned_data["zip_code"].replace("-", "").strip()
+        zip_validator(value)
+        return value
+
+    def clean_birth_date(self):
+        month, day = (int(part) for part in self.cleaned_data["birth_date"].split("/"))
+        return month, day
+
+
+class LinkForm(ServicesMixin, forms.Form):
+    """Link Subordinate Accounts: find by user ID plus matching last name (LK-01)."""
+
+    username = forms.CharField(label="Username", max_length=150)
+    last_name = forms.CharField(label="Last Name", max_length=150)
+    pidsls = forms.ModelMultipleChoiceField(
+        label="Link to these providers", queryset=PidSl.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, pidsl: PidSl, administered, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_services(pidsl)
+        self.fields["pidsls"].queryset = administered
+        self.fields["pidsls"].label_from_instance = lambda p: f"{p.code} {p.name}"
+
+
+class UserChoiceForm(forms.Form):
+    username = forms.CharField(label="Username", max_length=150)

@@ -1,0 +1,66 @@
+"""The one object-permission check every Administer Account view uses (ASVS 8.2.2, 8.3.1)."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from guardian.core import ObjectPermissionChecker
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+from providers.catalog import MANAGE_SUBORDINATES, permission_codename
+from providers.models import PidSl
+
+from . import selectors
+
+
+def _refuse(request, detail: str, pidsl=None):
+    # ASVS 16.3.2: refused authorization is recorded too.
+    audit_record(action=AuditEvent.Action.ACCESS_REFUSED, actor=request.user, pidsl=pidsl, detail=detail)
+    raise PermissionDenied("You do not administer this.")
+
+
+class PidSlAdministratorMixin(LoginRequiredMixin):
+    """The URL's PID/SL must be one the user administers (holds Manage Subordinate Accounts, PU-04).
+
+    Anyone else gets 403 (PID/SLs are public in Provider Search, so existence is no secret);
+    the refusal is audited. The checker is built per request: guardian caches per user object
+    (guardian #360), and a permission change must count on the next request (ASVS 8.3.2).
+    """
+
+    pidsl_url_kwarg = "pidsl"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        code = kwargs.get(self.pidsl_url_kwarg, "")
+        pidsl = get_object_or_404(
+            PidSl.objects.select_related("organization"), provider_id=code[:9], service_location=code[9:]
+        )
+        checker = ObjectPermissionChecker(request.user)
+        if not (request.user.is_active and checker.has_perm(permission_codename(MANAGE_SUBORDINATES), pidsl)):
+            _refuse(request, f"not an administrator of {pidsl.code}", pidsl)
+        self.pidsl = pidsl
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_access(self, access_id: int):
+        access = selectors.access_with_services(access_id, self.pidsl)
+        if access is None:
+            _refuse(self.request, f"no open link {access_id} at {self.pidsl.code}", self.pidsl)
+        return access
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["pidsl"] = self.pidsl
+        return context
+
+
+class OrganizationAdministratorMixin(LoginRequiredMixin):
+    """The user is the Primary User or backup of at least one PID/SL of an organization."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.organization_ids = selectors.administered_organization_ids(request.user)
+        if not self.organization_ids:
+            _refuse(request, "not an administrator of any organization")
+        return super().dispatch(request, *args, **kwargs)

@@ -1,0 +1,108 @@
+"""Organization-wide screens of Administer Account: the organization's users (with their
+outside links, LK-02), deactivate/reactivate (US-06), the backup (PU-02, PU-05), notifications."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views import View
+
+from providers import services as provider_services
+from providers.models import Access, Organization
+
+from . import selectors, services
+from .forms import UserChoiceForm, apply_violation
+from .mixins import OrganizationAdministratorMixin, PidSlAdministratorMixin
+
+PAGE_SIZE = 25
+User = get_user_model()
+
+
+class OrganizationUsersView(OrganizationAdministratorMixin, View):
+    """Every user of the administrator's organization, and every PID/SL each is linked to,
+    the outside ones marked (LK-02), with Deactivate/Reactivate."""
+
+    def get(self, request):
+        organizations = Organization.objects.filter(pk__in=self.organization_ids).order_by("name")
+        chosen = request.GET.get("organization")
+        organization = next((o for o in organizations if str(o.pk) == chosen), organizations[0])
+        users = selectors.organization_users(organization_id=organization.pk)
+        page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "subordinates/organization_users.html",
+            {"organizations": organizations, "organization": organization, "page": page},
+        )
+
+
+class UserStatusView(OrganizationAdministratorMixin, View):
+    """POST only: deactivate or reactivate a user of one's own organization (US-06)."""
+
+    http_method_names = ["post"]
+    action = "deactivate"
+
+    def post(self, request, user_id):
+        target = get_object_or_404(User, pk=user_id)
+        if target.home_organization_id not in self.organization_ids:
+            raise PermissionDenied("Only the user's own organization can do this (US-06).")
+        try:
+            if self.action == "deactivate":
+                services.user_deactivate(actor=request.user, user=target, reason=request.POST.get("reason", "")[:200])
+                message = f"{target.display_name} ({target.username}) was deactivated."
+            else:
+                services.user_reactivate(actor=request.user, user=target)
+                message = f"{target.display_name} ({target.username}) was reactivated; the prior links are restored."
+            status = 200
+        except ValidationError as exc:
+            message, status = exc.messages[0], 400
+        return render(
+            request,
+            "subordinates/confirmation.html",
+            {"message": message, "close_url": reverse("subordinates:users"), "refused": status != 200},
+            status=status,
+        )
+
+
+class BackupView(PidSlAdministratorMixin, View):
+    """Appoint or replace the backup Primary User (the Primary User only; PU-02, PU-05)."""
+
+    def context(self, form):
+        backup = Access.objects.open().filter(pidsl=self.pidsl, role=Access.Role.BACKUP).select_related("user").first()
+        return {"pidsl": self.pidsl, "form": form, "backup": backup}
+
+    def get(self, request, pidsl):
+        return render(request, "subordinates/backup.html", self.context(UserChoiceForm()))
+
+    def post(self, request, pidsl):
+        form = UserChoiceForm(request.POST)
+        if form.is_valid():
+            user = User.objects.filter(username=form.cleaned_data["username"]).first()
+            if user is None:
+                form.add_error("username", "No user has that user ID.")
+            else:
+                try:
+                    provider_services.backup_appoint(actor=request.user, pidsl=self.pidsl, user=user)
+                except ValidationError as exc:
+                    apply_violation(form, exc)
+        if not form.is_valid():
+            return render(request, "subordinates/backup.html", self.context(form), status=400)
+        return render(
+            request,
+            "subordinates/confirmation.html",
+            {
+                "pidsl": self.pidsl,
+                "message": f"{user.display_name} ({user.username}) is now the backup Primary User of {self.pidsl} "
+                "and holds every service there.",
+                "close_url": reverse("subordinates:results", kwargs={"pidsl": self.pidsl.code}),
+            },
+        )
+
+
+class NotificationsView(LoginRequiredMixin, View):
+    """View Notifications: what other organizations did with this organization's users (LK-02)."""
+
+    def get(self, request):
+        page = Paginator(selectors.notifications_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(request, "subordinates/notifications.html", {"page": page})

@@ -1,0 +1,89 @@
+"""Read-side queries for the Administer Account screens; each a fixed number of queries."""
+
+from django.db.models import Prefetch, Q, QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+from providers.catalog import MANAGE_SUBORDINATES, permission_codename
+from providers.models import Access, PidSl, Service
+
+
+def administered_pidsls(user) -> QuerySet[PidSl]:
+    """The Provider dropdown: PID/SLs where the user holds Manage Subordinate Accounts (PU-04)."""
+    if not user.is_active:
+        return PidSl.objects.none()
+    return (
+        get_objects_for_user(
+            user,
+            f"providers.{permission_codename(MANAGE_SUBORDINATES)}",
+            klass=PidSl,
+            with_superuser=False,
+            accept_global_perms=False,
+        )
+        .select_related("organization")
+        .order_by("provider_id", "service_location")
+    )
+
+
+def subordinates_search(*, pidsl: PidSl, first_name: str = "", last_name: str = "") -> QuerySet[Access]:
+    """Subordinates Search Results: the open links at a PID/SL, by name prefix."""
+    qs = Access.objects.open().filter(pidsl=pidsl).exclude(role=Access.Role.PRIMARY).select_related("user")
+    if first_name.strip():
+        qs = qs.filter(user__first_name__istartswith=first_name.strip())
+    if last_name.strip():
+        qs = qs.filter(user__last_name__istartswith=last_name.strip())
+    return qs.order_by("user__last_name", "user__first_name", "user__username")
+
+
+def access_with_services(access_id: int, pidsl: PidSl) -> Access | None:
+    return (
+        Access.objects.open()
+        .filter(pk=access_id, pidsl=pidsl)
+        .select_related("user__home_organization", "pidsl__organization")
+        .prefetch_related(Prefetch("services", queryset=Service.objects.order_by("position")))
+        .first()
+    )
+
+
+def organization_users(*, organization_id: int) -> QuerySet:
+    """Every user of an organization, with their open links anywhere (LK-02: outside ones too)."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(home_organization_id=organization_id)
+        .prefetch_related(
+            Prefetch(
+                "accesses",
+                queryset=Access.objects.open().select_related("pidsl__organization").order_by("pidsl__provider_id"),
+                to_attr="open_links",
+            )
+        )
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def administered_organization_ids(user) -> set[int]:
+    return set(
+        Access.objects.open()
+        .administrators()
+        .filter(user=user, user__is_active=True)
+        .values_list("pidsl__organization_id", flat=True)
+    )
+
+
+def notifications_for(user):
+    from providers.models import Notification
+
+    return (
+        Notification.objects.filter(organization_id__in=administered_organization_ids(user))
+        .select_related("subject_user", "pidsl", "organization")
+        .order_by("-created_at")
+    )
+
+
+def users_matching(*, organization_id: int, term: str):
+    term = term.strip()
+    qs = organization_users(organization_id=organization_id)
+    if term:
+        qs = qs.filter(Q(username__istartswith=term) | Q(last_name__istartswith=term))
+    return qs

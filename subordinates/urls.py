@@ -1,0 +1,32 @@
+from django.urls import path
+
+from . import organization_views, views
+
+app_name = "subordinates"
+
+urlpatterns = [
+    path("subordinates/", views.ManageSubordinatesView.as_view(), name="manage"),
+    path("users/", organization_views.OrganizationUsersView.as_view(), name="users"),
+    path(
+        "users/<int:user_id>/deactivate/",
+        organization_views.UserStatusView.as_view(action="deactivate"),
+        name="deactivate",
+    ),
+    path(
+        "users/<int:user_id>/reactivate/",
+        organization_views.UserStatusView.as_view(action="reactivate"),
+        name="reactivate",
+    ),
+    path("notifications/", organization_views.NotificationsView.as_view(), name="notifications"),
+    path("<str:pidsl>/subordinates/", views.SearchResultsView.as_view(), name="results"),
+    path("<str:pidsl>/subordinates/add/", views.AddSubordinateView.as_view(), name="add"),
+    path("<str:pidsl>/subordinates/link/", views.LinkView.as_view(), name="link"),
+    path("<str:pidsl>/subordinates/<int:access_id>/", views.UpdateSubordinateView.as_view(), name="update"),
+    path(
+        "<str:pidsl>/subordinates/<int:access_id>/reset-password/",
+        views.ResetPasswordView.as_view(),
+        name="reset_password",
+    ),
+    path("<str:pidsl>/subordinates/<int:access_id>/remove/", views.RemoveView.as_view(), name="remove"),
+    path("<str:pidsl>/backup/", organization_views.BackupView.as_view(), name="backup"),
+]

@@ -1,0 +1,298 @@
+"""Administer Account → Manage Subordinate Accounts, in the job aids' words (seeds 003, 004).
+
+Views parse input, call one service and render; every rule lives in the services.
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.generic import FormView
+
+from providers.models import Service
+
+from . import selectors, services
+from .forms import LinkForm, ServicesForm, SubordinateForm, SubordinateSearchForm, apply_violation
+from .mixins import PidSlAdministratorMixin
+
+PAGE_SIZE = 25
+User = get_user_model()
+
+
+def _search_key(pidsl) -> str:
+    return f"subordinates-search-{pidsl.code}"
+
+
+def results_url(pidsl) -> str:
+    return reverse("subordinates:results", kwargs={"pidsl": pidsl.code})
+
+
+def confirmation(request, pidsl, message: str, *, temporary_password: str = "", status: int = 200):
+    """The Confirmation panel every action ends on; Close returns to the search results."""
+    return render(
+        request,
+        "subordinates/confirmation.html",
+        {
+            "pidsl": pidsl,
+            "message": message,
+            "temporary_password": temporary_password,
+            "close_url": results_url(pidsl),
+            "refused": status != 200,
+        },
+        status=status,
+    )
+
+
+def moved_services(post):
+    """The no-JavaScript Assign/Unassign step: returns (data with the new working set, action)."""
+    action = post.get("action", "submit")
+    data = post.copy()
+    working = set(data.getlist("services"))
+    if action == "assign":
+        data.setlist("services", sorted(working | set(data.getlist("available"))))
+    elif action == "unassign":
+        data.setlist("services", sorted(working - set(data.getlist("assigned"))))
+    return data, action
+
+
+def service_lists(form, saved=()) -> dict:
+    """Available Services and Assigned Services for the picker (Portal Services always assigned, SV-01)."""
+    chosen = set(form.data.getlist("services")) if form.is_bound else set(saved)
+    chosen.add("portal_services")
+    return {
+        "available": [s for s in form.offered if s.code not in chosen],
+        "assigned": [s for s in form.offered if s.code in chosen],
+    }
+
+
+class ManageSubordinatesView(View):
+    """Choose the PID/SL in the Provider dropdown and search (names go by POST, ASVS 14.2.1)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('accounts:login')}?next={request.path}")
+        self.providers = selectors.administered_pidsls(request.user)
+        if not self.providers.exists():
+            raise PermissionDenied("Manage Subordinate Accounts is for Primary Users and their backups.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        return render(
+            request,
+            "subordinates/manage.html",
+            {"providers": self.providers, "form": SubordinateSearchForm(), "selected": request.GET.get("provider")},
+        )
+
+    def post(self, request):
+        form = SubordinateSearchForm(request.POST)
+        code = request.POST.get("provider", "")
+        pidsl = next((p for p in self.providers if p.code == code), None)
+        if pidsl is None or not form.is_valid():
+            return render(
+                request,
+                "subordinates/manage.html",
+                {"providers": self.providers, "form": form, "provider_error": pidsl is None},
+                status=400,
+            )
+        request.session[_search_key(pidsl)] = form.cleaned_data
+        return redirect(results_url(pidsl))
+
+
+class SearchResultsView(PidSlAdministratorMixin, View):
+    """Subordinates Search Results: "DOE, JOHN" and the username, paginated."""
+
+    def get(self, request, pidsl):
+        criteria = request.session.get(_search_key(self.pidsl), {})
+        results = selectors.subordinates_search(pidsl=self.pidsl, **criteria)
+        page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "subordinates/results.html",
+            {
+                "pidsl": self.pidsl,
+                "providers": selectors.administered_pidsls(request.user),
+                "form": SubordinateSearchForm(initial=criteria),
+                "page": page,
+            },
+        )
+
+
+class UpdateSubordinateView(PidSlAdministratorMixin, View):
+    """Update Subordinate: details, Available Services and Assigned Services, and the actions.
+
+    Without JavaScript the Assign/Unassign buttons move the selected services and
+    re-render; the working set travels in hidden fields until Submit.
+    """
+
+    def render_page(self, access, form, *, status=200):
+        return render(
+            self.request,
+            "subordinates/update.html",
+            {
+                "pidsl": self.pidsl,
+                "access": access,
+                "subordinate": access.user,
+                "form": form,
+                **service_lists(form, saved=[s.code for s in access.services.all()]),
+                "fixed_services": access.is_administrator,
+            },
+            status=status,
+        )
+
+    def get(self, request, pidsl, access_id):
+        access = self.get_access(access_id)
+        return self.render_page(access, ServicesForm(pidsl=self.pidsl, role=access.role))
+
+    def post(self, request, pidsl, access_id):
+        access = self.get_access(access_id)
+        data, action = moved_services(request.POST)
+        form = ServicesForm(data, pidsl=self.pidsl, role=access.role)
+        if action in ("assign", "unassign"):
+            return self.render_page(access, form)
+        if not form.is_valid():
+            return self.render_page(access, form, status=400)
+        try:
+            services.access_services_set(actor=request.user, access=access, services=form.cleaned_data["services"])
+        except ValidationError as exc:
+            apply_violation(form, exc)
+            return self.render_page(access, form, status=400)
+        return confirmation(
+            request, self.pidsl, f"The services of {access.user.display_name} ({access.user.username}) were updated."
+        )
+
+
+class ResetPasswordView(PidSlAdministratorMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pidsl, access_id):
+        access = self.get_access(access_id)
+        try:
+            password = services.password_reset_temporary(actor=request.user, user=access.user, pidsl=self.pidsl)
+        except ValidationError as exc:
+            return confirmation(request, self.pidsl, exc.messages[0], status=400)
+        return confirmation(
+            request,
+            self.pidsl,
+            f"The password of {access.user.display_name} ({access.user.username}) was reset. Give the user this "
+            "one-time temporary password; it must be changed at the next sign-in.",
+            temporary_password=password,
+        )
+
+
+class RemoveView(PidSlAdministratorMixin, View):
+    """Remove ends the link to this PID/SL after a confirm step."""
+
+    def get(self, request, pidsl, access_id):
+        access = self.get_access(access_id)
+        return render(request, "subordinates/remove.html", {"pidsl": self.pidsl, "access": access})
+
+    def post(self, request, pidsl, access_id):
+        access = self.get_access(access_id)
+        try:
+            services.link_end(actor=request.user, access=access)
+        except ValidationError as exc:
+            return confirmation(request, self.pidsl, exc.messages[0], status=400)
+        return confirmation(
+            request, self.pidsl, f"{access.user.display_name} ({access.user.username}) was removed from {self.pidsl}."
+        )
+
+
+class ServicesPickerFormMixin(PidSlAdministratorMixin):
+    """A FormView with the services picker: Assign/Unassign re-render, Submit validates."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        return {**context, **service_lists(context["form"])}
+
+    def post(self, request, *args, **kwargs):
+        data, action = moved_services(request.POST)
+        if action in ("assign", "unassign"):
+            form = self.get_form_class()(**{**self.get_form_kwargs(), "data": data})
+            return self.render_to_response(self.get_context_data(form=form))
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class AddSubordinateView(ServicesPickerFormMixin, FormView):
+    template_name = "subordinates/add.html"
+    form_class = SubordinateForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "pidsl": self.pidsl}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        month, day = data["birth_date"]
+        identity = services.Identity(
+            last_name=data["last_name"],
+            first_name=data["first_name"],
+            middle_initial=data["middle_initial"],
+            birth_month=month,
+            birth_day=day,
+            pin=data["pin"],
+            email=data["email"],
+            zip_code=data["zip_code"],
+            phone=data["phone"],
+        )
+        try:
+            user, password = services.subordinate_create(
+                actor=self.request.user, pidsl=self.pidsl, identity=identity, services=data["services"]
+            )
+        except ValidationError as exc:
+            apply_violation(form, exc)
+            context = self.get_context_data(form=form)
+            if getattr(exc, "rule", "") == "US-01":
+                # Offer to link the existing person instead of creating a second user ID.
+                existing = services.duplicate_person(identity)
+                context["link_offer"] = existing
+            return self.render_to_response(context, status=400)
+        return confirmation(
+            self.request,
+            self.pidsl,
+            f"User ID {user.username} was created for {user.display_name} and linked to {self.pidsl}. Give the user "
+            "this one-time temporary password; it must be changed at the first sign-in.",
+            temporary_password=password,
+        )
+
+
+class LinkView(ServicesPickerFormMixin, FormView):
+    """Link Subordinate Accounts: an existing user, of this organization or another (LK-01)."""
+
+    template_name = "subordinates/link.html"
+    form_class = LinkForm
+
+    def get_initial(self):
+        return {"username": self.request.GET.get("username", ""), "pidsls": [self.pidsl.pk]}
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "pidsl": self.pidsl,
+            "administered": selectors.administered_pidsls(self.request.user),
+        }
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        codes = [s.code for s in data["services"]]
+        try:
+            # One refusal at any PID/SL leaves no link anywhere (no partial writes).
+            with transaction.atomic():
+                for target in data["pidsls"]:
+                    chosen = list(Service.objects.grantable_at(target).filter(code__in=codes))
+                    services.user_link(
+                        actor=self.request.user,
+                        pidsl=target,
+                        username=data["username"],
+                        last_name=data["last_name"],
+                        services=chosen,
+                    )
+        except ValidationError as exc:
+            apply_violation(form, exc)
+            return self.form_invalid(form)
+        where = ", ".join(p.code for p in data["pidsls"])
+        return confirmation(self.request, self.pidsl, f"{data['username']} was linked to {where}.")
