@@ -128,7 +128,10 @@ class Command(BaseCommand):
         # The job aids' subordinate (seeds 003), exactly as shown there.
         self._link_new(
             Person("jdoe11", "John", "Doe", (7, 4), "1234", email="john.doe@mass.net"),
-            eddys, mhughes, site["A"], _services("provider_reports", "business_partner_profile", "batch_files"),
+            eddys,
+            mhughes,
+            site["A"],
+            _services("provider_reports", "business_partner_profile", "batch_files"),
         )
         staff = [
             ("A", Person("swhite1", "Susan", "White", (2, 11), "3141"), ("claims", "member_eligibility")),
@@ -146,12 +149,18 @@ class Command(BaseCommand):
             users[person.username] = self._link_new(person, eddys, primary[loc], site[loc], _services(*codes))
         # One subordinate linked to two sites.
         user_link(
-            actor=primary["C"], pidsl=site["C"], username="swhite1", last_name="White",
+            actor=primary["C"],
+            pidsl=site["C"],
+            username="swhite1",
+            last_name="White",
             services=_services("claims"),
         )
         # tnguyen has never signed in: the terms and a password change wait for her (US-03, US-04).
         tnguyen = self._link_new(
-            Person("tnguyen", "Thanh", "Nguyen", (8, 22), "3344", "02169"), eddys, primary["B"], site["B"],
+            Person("tnguyen", "Thanh", "Nguyen", (8, 22), "3344", "02169"),
+            eddys,
+            primary["B"],
+            site["B"],
             _services("claims", "member_eligibility"),
         )
         type(tnguyen).objects.filter(pk=tnguyen.pk).update(
@@ -161,7 +170,10 @@ class Command(BaseCommand):
         # History for the compliance page: a user silent for 120 days, a deactivated user.
         get_user_model().objects.filter(username="mrossi1").update(last_login=now - timedelta(days=120))
         former = self._link_new(
-            Person("pformer1", "Pat", "Former", (6, 6), "5150", "02780"), eddys, primary["C"], site["C"],
+            Person("pformer1", "Pat", "Former", (6, 6), "5150", "02780"),
+            eddys,
+            primary["C"],
+            site["C"],
             _services("claims"),
         )
         user_deactivate(actor=primary["C"], user=former, reason="left the organization")
@@ -177,13 +189,17 @@ class Command(BaseCommand):
         bsb_primary = self._person(Person("bsb.primary", "Gail", "Fontaine", (2, 2), "1001", "02110"), bay_state)
         primary_designate(actor=agency, pidsl=bsb_site, user=bsb_primary)
         backup_appoint(
-            actor=bsb_primary, pidsl=bsb_site,
+            actor=bsb_primary,
+            pidsl=bsb_site,
             user=self._person(Person("bsb.backup", "Owen", "Reyes", (4, 4), "1002", "02110"), bay_state),
         )
         self._person(Person("bsb.biller", "Nora", "Quinn", (10, 10), "2002", "02110"), bay_state)
         for loc, admin in (("A", mhughes), ("B", primary["B"])):
             user_link(
-                actor=admin, pidsl=site[loc], username="bsb.biller", last_name="Quinn",
+                actor=admin,
+                pidsl=site[loc],
+                username="bsb.biller",
+                last_name="Quinn",
                 services=_services("claims", "batch_files"),
             )
 
@@ -201,7 +217,8 @@ class Command(BaseCommand):
         hv_primary = self._person(Person("harborview.primary", "Irene", "Doyle", (1, 21), "4401", "02151"), harborview)
         primary_designate(actor=agency, pidsl=hv_site, user=hv_primary)
         backup_appoint(
-            actor=hv_primary, pidsl=hv_site,
+            actor=hv_primary,
+            pidsl=hv_site,
             user=self._person(Person("harborview.backup", "Sam", "Ford", (7, 7), "4402", "02151"), harborview),
         )
         eldercare = organization_enroll(
@@ -213,7 +230,8 @@ class Command(BaseCommand):
         ec_site = eldercare.pidsls.get()
         # Elder Care has no backup yet: the PID/SL the compliance page flags (PU-03).
         primary_designate(
-            actor=agency, pidsl=ec_site,
+            actor=agency,
+            pidsl=ec_site,
             user=self._person(Person("eldercare.primary", "Victor", "Huang", (3, 30), "5501", "01608"), eldercare),
         )
 
