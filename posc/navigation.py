@@ -37,6 +37,7 @@ def navigation_for(user) -> list[NavEntry]:
                 ),
             )
         )
+    entries.append(NavEntry("Change Password", reverse("accounts:password_change")))
     if user.is_agency_staff:
         entries.append(NavEntry("Agency Administration", reverse("admin:index")))
     return entries

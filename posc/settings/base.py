@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.RequestContextMiddleware",
+    "accounts.middleware.TemporaryPasswordMiddleware",
     "accounts.middleware.NoStoreForSignedInMiddleware",
 ]
 
@@ -114,6 +115,9 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+# Messages may carry a one-time temporary password: keep them server-side, not in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
