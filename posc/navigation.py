@@ -7,6 +7,8 @@ from django.urls import reverse
 
 from providers.models import PidSlUserObjectPermission
 
+from .areas import AREAS
+
 
 @dataclass(frozen=True)
 class NavEntry:
@@ -24,7 +26,10 @@ def held_service_codes(user) -> set[str]:
 
 def navigation_for(user) -> list[NavEntry]:
     held = held_service_codes(user)
-    entries = [NavEntry("Home", reverse("home"))]
+    entries = [NavEntry("Home", reverse("home")), NavEntry("Provider Search", reverse("providers:search"))]
+    areas = [NavEntry(a.label, reverse("area", args=[a.slug])) for a in AREAS if held & set(a.services)]
+    # Administer Account sits after Manage Provider Information, as in the POSC.
+    entries += [e for e in areas if e.label not in ("Reference Publications", "News & Updates", "Related Links")]
     if "manage_subordinates" in held:
         entries.append(
             NavEntry(
@@ -37,6 +42,7 @@ def navigation_for(user) -> list[NavEntry]:
                 ),
             )
         )
+    entries += [e for e in areas if e.label in ("Reference Publications", "News & Updates", "Related Links")]
     entries.append(NavEntry("Change Password", reverse("accounts:password_change")))
     if user.is_agency_staff:
         entries.append(NavEntry("Agency Administration", reverse("admin:index")))

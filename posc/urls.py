@@ -8,7 +8,9 @@ admin.site.site_title = "POSC agency administration"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("area/<slug:slug>/", views.area, name="area"),
     path("accounts/", include("accounts.urls")),
     path("administer/", include("subordinates.urls")),
+    path("providers/", include("providers.urls")),
     path("agency/admin/", admin.site.urls),
 ]

@@ -1,8 +1,12 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import render
 
 from providers.selectors import administrators_by_pidsl, user_accesses
+
+from .areas import AREAS_BY_SLUG
 
 HOME_PAGE_SIZE = 25
 
@@ -14,3 +18,19 @@ def home(request):
     admins = administrators_by_pidsl(a.pidsl_id for a in page.object_list)
     rows = [(access, admins.get(access.pidsl_id, {})) for access in page.object_list]
     return render(request, "home.html", {"page": page, "rows": rows})
+
+
+@login_required
+def area(request, slug):
+    """A POSC service area: what it holds and at which of the user's providers they may use it."""
+    area = AREAS_BY_SLUG.get(slug)
+    if area is None:
+        raise Http404("No such area.")
+    rows = []
+    for access in user_accesses(request.user):
+        held = [s for s in access.services.all() if s.code in area.services]
+        if held:
+            rows.append((access.pidsl, held))
+    if not rows:
+        raise PermissionDenied("You hold no service of this area.")
+    return render(request, "area.html", {"area": area, "rows": rows})

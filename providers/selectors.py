@@ -2,9 +2,9 @@
 
 from collections import defaultdict
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from .models import Access, Service
+from .models import Access, PidSl, Service
 
 
 def user_accesses(user) -> QuerySet[Access]:
@@ -40,3 +40,19 @@ def administrators_by_pidsl(pidsl_ids) -> dict[int, dict[str, object]]:
     for access in rows:
         result[access.pidsl_id][access.role] = access.user
     return result
+
+
+def pidsl_search(*, business_name: str = "", provider_id: str = "", city: str = "", zip_code: str = "") -> QuerySet:
+    """Provider Search (seeds 004): enrolled PID/SLs by business name, provider ID, city, ZIP."""
+    qs = PidSl.objects.select_related("organization")
+    if business_name:
+        qs = qs.filter(Q(name__icontains=business_name) | Q(organization__name__icontains=business_name))
+    if provider_id:
+        qs = qs.filter(provider_id=provider_id[:9])
+        if len(provider_id) == 10:
+            qs = qs.filter(service_location=provider_id[9].upper())
+    if city:
+        qs = qs.filter(city__iexact=city.strip())
+    if zip_code:
+        qs = qs.filter(zip_code__startswith=zip_code.replace("-", "")[:5])
+    return qs.order_by("name", "provider_id", "service_location")
