@@ -1,11 +1,25 @@
 """Notifications to organizations (LK-02): rows written with the change, emailed after."""
 
+import logging
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
 from .models import Access, Notification, Organization
+
+logger = logging.getLogger(__name__)
+
+
+def _deliver_soon() -> None:
+    """Ask a worker to send now; if the broker is down, the beat task sends them later."""
+    from .tasks import notifications_deliver
+
+    try:
+        notifications_deliver.delay()
+    except Exception:  # noqa: BLE001 - a broker outage must never fail the request that caused it
+        logger.warning("Notification delivery deferred: the task queue is unreachable.", exc_info=True)
 
 
 def organizations_linked_to(user) -> set[int]:
@@ -25,6 +39,8 @@ def notify_organizations(*, organization_ids, kind: str, subject_user, message: 
         for org_id in sorted(organization_ids)
     ]
     Notification.objects.bulk_create(rows)
+    if rows:
+        transaction.on_commit(_deliver_soon)
     return len(rows)
 
 
