@@ -1,9 +1,14 @@
+import time
+
+from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
-from .services import temporary_password_expired
+from .services import temporary_password_expired, terms_pending
+
+SESSION_STARTED = "posc_session_started"
 
 
 class NoStoreForSignedInMiddleware:
@@ -20,20 +25,36 @@ class NoStoreForSignedInMiddleware:
         return response
 
 
-class TemporaryPasswordMiddleware:
-    """US-04: after a reset, the one-time temporary password leads only to Change Password;
-    once expired (ASVS 6.4.1) it leads nowhere."""
+class AccountGateMiddleware:
+    """What a signed-in user must do before any other page, in this order:
+
+    1. the absolute session lifetime ends the session (ASVS 7.3.2);
+    2. accept the current Terms and Conditions (US-03);
+    3. a spent or expired one-time temporary password leads only to Change Password (US-04, ASVS 6.4.1).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.must_change_password:
-            allowed = {reverse("accounts:password_change"), reverse("accounts:logout")}
+        if user is None or not user.is_authenticated or request.path.startswith(settings.STATIC_URL):
+            return self.get_response(request)
+        started = request.session.setdefault(SESSION_STARTED, int(time.time()))
+        if time.time() - started > settings.POSC_SESSION_ABSOLUTE_SECONDS:
+            logout(request)
+            return redirect(f"{reverse('accounts:login')}?ended=1")
+        logout_url = reverse("accounts:logout")
+        if request.path == logout_url:
+            return self.get_response(request)
+        terms_url = reverse("accounts:terms")
+        if terms_pending(user) is not None:
+            return self.get_response(request) if request.path == terms_url else redirect(terms_url)
+        if user.must_change_password:
             if temporary_password_expired(user):
                 logout(request)
                 return redirect(f"{reverse('accounts:login')}?expired=1")
-            if request.path not in allowed and not request.path.startswith("/static/"):
-                return redirect("accounts:password_change")
+            change_url = reverse("accounts:password_change")
+            if request.path != change_url:
+                return redirect(change_url)
         return self.get_response(request)

@@ -1,5 +1,7 @@
 """The portal's user: one user ID per person (US-01), owned by a home organization."""
 
+import unicodedata
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
@@ -79,7 +81,42 @@ class User(AbstractUser):
         return self.is_staff
 
     @property
+    def organization_name(self) -> str:
+        # For the password similarity check (SECURITY.md: not the organization's name).
+        return self.home_organization.name if self.home_organization_id else ""
+
+    def set_password(self, raw_password):
+        # NIST SP 800-63B-4 / ASVS 6.2.9: the same characters typed differently hash the same.
+        if raw_password is not None:
+            raw_password = unicodedata.normalize("NFC", raw_password)
+        super().set_password(raw_password)
+
+    def check_password(self, raw_password):
+        return super().check_password(unicodedata.normalize("NFC", raw_password or ""))
+
+    @property
     def birth_mmdd(self) -> str:
         if self.birth_month and self.birth_day:
             return f"{self.birth_month:02d}/{self.birth_day:02d}"
         return ""
+
+
+class Terms(models.Model):
+    """A version of the Terms and Conditions every user accepts (US-03). New versions are
+    added, never edited, so what each user accepted stays readable."""
+
+    version = models.CharField(max_length=20, unique=True)
+    title = models.CharField(max_length=200)
+    text = models.TextField()
+    published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-published_at"]
+        verbose_name_plural = "terms"
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.version})"
+
+    @classmethod
+    def current(cls) -> "Terms | None":
+        return cls.objects.order_by("-published_at").first()

@@ -27,3 +27,32 @@ def password_change(*, user, new_password: str) -> None:
 def temporary_password_expired(user) -> bool:
     expires = user.temporary_password_expires_at
     return bool(user.must_change_password and expires is not None and expires < timezone.now())
+
+
+@transaction.atomic
+def terms_accept(*, user, terms) -> None:
+    """US-03: record that the user accepted this version of the terms, and when."""
+    user.terms_version = terms.version
+    user.__dict__.pop("_posc_current_terms", None)
+    user.terms_accepted_at = timezone.now()
+    user.save(update_fields=["terms_version", "terms_accepted_at"])
+    audit_record(
+        action=AuditEvent.Action.TERMS_ACCEPT,
+        actor=user,
+        target_user=user,
+        organization=user.home_organization,
+        after={"terms_version": terms.version},
+    )
+
+
+def terms_pending(user):
+    """The current terms if this user has not accepted them yet (US-03), else None."""
+    from .models import Terms
+
+    # The gate middleware and the page frame both ask; one query a request is enough.
+    if not hasattr(user, "_posc_current_terms"):
+        user._posc_current_terms = Terms.current()
+    current = user._posc_current_terms
+    if current is not None and user.terms_version != current.version:
+        return current
+    return None

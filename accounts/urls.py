@@ -13,4 +13,6 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.ChangePasswordView.as_view(), name="password_change"),
+    path("terms/", views.TermsView.as_view(), name="terms"),
+    path("keepalive/", views.KeepAliveView.as_view(), name="keepalive"),
 ]

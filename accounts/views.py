@@ -1,9 +1,16 @@
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import PasswordChangeView
-from django.shortcuts import redirect
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
 
 from . import services
+from .models import Terms
+from .services import terms_pending
 
 
 class ChangePasswordView(PasswordChangeView):
@@ -17,3 +24,35 @@ class ChangePasswordView(PasswordChangeView):
         update_session_auth_hash(self.request, self.request.user)
         messages.success(self.request, "Your password was changed.")
         return redirect("home")
+
+
+class TermsView(LoginRequiredMixin, View):
+    """US-03: the current Terms and Conditions, before any other page; Decline signs out."""
+
+    def get(self, request):
+        terms = Terms.current()
+        if terms is None or terms_pending(request.user) is None:
+            return render(request, "accounts/terms.html", {"terms": terms, "accepted": True})
+        return render(request, "accounts/terms.html", {"terms": terms})
+
+    def post(self, request):
+        terms = terms_pending(request.user)
+        if terms is None:
+            return redirect("home")
+        if request.POST.get("version") != terms.version:
+            # The terms changed while the page was open: show the new text.
+            return redirect("accounts:terms")
+        if request.POST.get("decision") != "accept":
+            logout(request)
+            return redirect(f"{reverse('accounts:login')}?declined=1")
+        services.terms_accept(user=request.user, terms=terms)
+        return redirect("home")
+
+
+class KeepAliveView(LoginRequiredMixin, View):
+    """The idle warning's "Stay signed in": any request renews the idle timer (SESSION_SAVE_EVERY_REQUEST)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        return JsonResponse({"idle_seconds": settings.SESSION_COOKIE_AGE})

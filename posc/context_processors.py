@@ -1,8 +1,19 @@
-def navigation(request):
-    """Placeholder-free: the navigation is computed in posc.navigation for signed-in users."""
-    from .navigation import navigation_for
+from django.conf import settings
 
+from accounts.services import terms_pending
+
+from .navigation import navigation_for
+
+
+def navigation(request):
+    """The left-hand navigation and the idle-timeout figures for signed-in pages."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav": navigation_for(user)}
+    # Until the terms are accepted and a temporary password replaced, nothing else is offered.
+    gated = user.must_change_password or terms_pending(user) is not None
+    return {
+        "nav": [] if gated else navigation_for(user),
+        "session_idle_seconds": settings.SESSION_COOKIE_AGE,
+        "session_warning_seconds": settings.POSC_SESSION_WARNING_SECONDS,
+    }

@@ -8,12 +8,12 @@ from guardian.core import ObjectPermissionChecker
 from audit.models import AuditEvent
 from audit.services import audit_record
 from providers.catalog import MANAGE_SUBORDINATES, permission_codename
-from providers.models import PidSl
+from providers.models import Access, PidSl
 
 from . import selectors
 
 
-def _refuse(request, detail: str, pidsl=None):
+def refuse(request, detail: str, pidsl=None):
     # ASVS 16.3.2: refused authorization is recorded too.
     audit_record(action=AuditEvent.Action.ACCESS_REFUSED, actor=request.user, pidsl=pidsl, detail=detail)
     raise PermissionDenied("You do not administer this.")
@@ -28,6 +28,8 @@ class PidSlAdministratorMixin(LoginRequiredMixin):
     """
 
     pidsl_url_kwarg = "pidsl"
+    # PU-02: some screens (appointing the backup) are the Primary User's alone, not the backup's.
+    primary_only = False
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -38,14 +40,19 @@ class PidSlAdministratorMixin(LoginRequiredMixin):
         )
         checker = ObjectPermissionChecker(request.user)
         if not (request.user.is_active and checker.has_perm(permission_codename(MANAGE_SUBORDINATES), pidsl)):
-            _refuse(request, f"not an administrator of {pidsl.code}", pidsl)
+            refuse(request, f"not an administrator of {pidsl.code}", pidsl)
+        if (
+            self.primary_only
+            and not Access.objects.open().filter(user=request.user, pidsl=pidsl, role=Access.Role.PRIMARY).exists()
+        ):
+            refuse(request, f"not the Primary User of {pidsl.code}", pidsl)
         self.pidsl = pidsl
         return super().dispatch(request, *args, **kwargs)
 
     def get_access(self, access_id: int):
         access = selectors.access_with_services(access_id, self.pidsl)
         if access is None:
-            _refuse(self.request, f"no open link {access_id} at {self.pidsl.code}", self.pidsl)
+            refuse(self.request, f"no open link {access_id} at {self.pidsl.code}", self.pidsl)
         return access
 
     def get_context_data(self, **kwargs):
@@ -62,5 +69,5 @@ class OrganizationAdministratorMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         self.organization_ids = selectors.administered_organization_ids(request.user)
         if not self.organization_ids:
-            _refuse(request, "not an administrator of any organization")
+            refuse(request, "not an administrator of any organization")
         return super().dispatch(request, *args, **kwargs)

@@ -2,8 +2,7 @@
 outside links, LK-02), deactivate/reactivate (US-06), the backup (PU-02, PU-05), notifications."""
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -14,7 +13,7 @@ from providers.models import Access, Organization
 
 from . import selectors, services
 from .forms import UserChoiceForm, apply_violation
-from .mixins import OrganizationAdministratorMixin, PidSlAdministratorMixin
+from .mixins import OrganizationAdministratorMixin, PidSlAdministratorMixin, refuse
 
 PAGE_SIZE = 25
 User = get_user_model()
@@ -46,7 +45,7 @@ class UserStatusView(OrganizationAdministratorMixin, View):
     def post(self, request, user_id):
         target = get_object_or_404(User, pk=user_id)
         if target.home_organization_id not in self.organization_ids:
-            raise PermissionDenied("Only the user's own organization can do this (US-06).")
+            refuse(request, f"user {target.pk} is not of the actor's organization (US-06)")
         try:
             if self.action == "deactivate":
                 services.user_deactivate(actor=request.user, user=target, reason=request.POST.get("reason", "")[:200])
@@ -67,6 +66,8 @@ class UserStatusView(OrganizationAdministratorMixin, View):
 
 class BackupView(PidSlAdministratorMixin, View):
     """Appoint or replace the backup Primary User (the Primary User only; PU-02, PU-05)."""
+
+    primary_only = True
 
     def context(self, form):
         backup = Access.objects.open().filter(pidsl=self.pidsl, role=Access.Role.BACKUP).select_related("user").first()
@@ -100,7 +101,7 @@ class BackupView(PidSlAdministratorMixin, View):
         )
 
 
-class NotificationsView(LoginRequiredMixin, View):
+class NotificationsView(OrganizationAdministratorMixin, View):
     """View Notifications: what other organizations did with this organization's users (LK-02)."""
 
     def get(self, request):

@@ -22,10 +22,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def _load_catalog() -> None:
+    """The rows data migrations write: the service catalog and the first terms."""
+    from accounts.legal import first_terms_load
+    from accounts.models import Terms
     from providers.catalog import catalog_load
     from providers.models import Service
 
     catalog_load(Service)
+    first_terms_load(Terms)
 
 
 @pytest.fixture(scope="session")

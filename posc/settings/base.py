@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "guardian",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_celery_beat",
     "accounts",
     "providers",
@@ -53,11 +56,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.RequestContextMiddleware",
-    "accounts.middleware.TemporaryPasswordMiddleware",
+    "accounts.middleware.AccountGateMiddleware",
     "accounts.middleware.NoStoreForSignedInMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "posc.urls"
@@ -91,6 +96,8 @@ DATABASES = {
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out user ID or address is refused before any password check.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -104,20 +111,35 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 POSC_PASSWORD_MIN_LENGTH = env_int("POSC_PASSWORD_MIN_LENGTH", 15)
+# A gzip'd list, one password a line; empty means the seed list in accounts/data/.
+POSC_BREACHED_PASSWORDS_FILE = os.environ.get("POSC_BREACHED_PASSWORDS_FILE", "")
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
-        "OPTIONS": {"user_attributes": ("username", "first_name", "last_name", "email")},
+        "OPTIONS": {"user_attributes": ("username", "first_name", "last_name", "email", "organization_name")},
     },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": POSC_PASSWORD_MIN_LENGTH},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "accounts.password_validation.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
+    {"NAME": "accounts.password_validation.BreachedPasswordValidator"},
 ]
 
 # Messages may carry a one-time temporary password: keep them server-side, not in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Lockout (SECURITY.md, NIST 63B-4 allows at most 100): 10 failures per user ID, and per
+# address, lock for a cool-off; an administrator can unlock sooner (audited).
+AXES_FAILURE_LIMIT = env_int("POSC_LOCKOUT_FAILURES", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("POSC_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_VERBOSE = False
+# Never record the password or other form fields (ASVS 16.2.5).
+AXES_SENSITIVE_PARAMETERS = ["password"]
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
@@ -169,14 +191,17 @@ POSC_PRIMARY_PIDSL_CAP = env_int("POSC_PRIMARY_PIDSL_CAP", 100)  # PU-07 hard ca
 POSC_INACTIVITY_DAYS = env_int("POSC_INACTIVITY_DAYS", 90)  # US-07
 POSC_SUBORDINATE_PIDSL_FINDING = env_int("POSC_SUBORDINATE_PIDSL_FINDING", 20)  # SV-05
 POSC_TEMP_PASSWORD_HOURS = env_int("POSC_TEMP_PASSWORD_HOURS", 72)  # US-04, ASVS 6.4.1
-POSC_TERMS_VERSION = os.environ.get("POSC_TERMS_VERSION", "2024-04")  # US-03
+# ASVS 7.3.2: a session ends 12 hours after sign-in whatever the activity.
+POSC_SESSION_ABSOLUTE_SECONDS = env_int("POSC_SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
+# The idle warning shows this long before the idle sign-out.
+POSC_SESSION_WARNING_SECONDS = env_int("POSC_SESSION_WARNING_SECONDS", 2 * 60)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("POSC_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Development serves static files straight from the app folders.

@@ -7,12 +7,12 @@ services layer, so the demo's access, guardian permissions and audit trail are r
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.legal import FIRST_VERSION
 from providers.models import Organization, Service
 from providers.services import (
     PidSlSpec,
@@ -68,7 +68,7 @@ class Command(BaseCommand):
             email=person.email or f"{person.username.replace('.', '_')}@example.org",
             phone=person.phone,
             home_organization=org,
-            terms_version=settings.POSC_TERMS_VERSION,
+            terms_version=FIRST_VERSION,
             terms_accepted_at=timezone.now(),
             **extra,
         )
@@ -83,7 +83,7 @@ class Command(BaseCommand):
             last_name="Agency",
             email="agency.admin@example.org",
             is_staff=True,
-            terms_version=settings.POSC_TERMS_VERSION,
+            terms_version=FIRST_VERSION,
             terms_accepted_at=now,
         )
 

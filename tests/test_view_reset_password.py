@@ -1,0 +1,91 @@
+"""Reset Password: a one-time temporary password for a subordinate (US-04); never for a
+Primary User or backup, whose passwords agency staff reset (US-05)."""
+
+import re
+
+import pytest
+
+from audit.models import AuditEvent
+from tests.helpers import audit_count, fresh
+from tests.view_helpers import access_url, db_state, page
+
+
+def reset_url(cast, user):
+    return access_url("reset_password", cast.access(user, cast.pidsl_a))
+
+
+def temporary_password(response) -> str:
+    return re.search(r'data-testid="temporary-password">([^<]+)<', page(response)).group(1)
+
+
+@pytest.mark.parametrize("actor", ["alice", "bob"])
+def test_it_issues_a_temporary_password(client, cast, actor):
+    client.force_login(getattr(cast, actor))
+
+    response = client.post(reset_url(cast, cast.carol))
+
+    assert response.status_code == 200
+    assert "Confirmation" in page(response)
+    password = temporary_password(response)
+    carol = fresh(cast.carol)
+    assert carol.check_password(password)
+    assert carol.must_change_password is True
+    assert carol.temporary_password_expires_at is not None
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PASSWORD_RESET, target_user=cast.carol)
+    assert event.actor == getattr(cast, actor)
+    assert password not in str(event.after)
+
+
+def test_an_outside_user_linked_here_can_be_reset(client, cast):
+    client.force_login(cast.alice)
+
+    response = client.post(reset_url(cast, cast.biller))
+
+    assert response.status_code == 200
+    assert fresh(cast.biller).must_change_password is True
+
+
+def test_it_rejects_get(client, cast):
+    client.force_login(cast.alice)
+    before = db_state()
+
+    response = client.get(reset_url(cast, cast.carol))
+
+    assert response.status_code == 405
+    assert db_state() == before
+
+
+@pytest.mark.parametrize(
+    ("actor", "target"),
+    [
+        pytest.param("alice", "bob", id="the-backup"),
+        pytest.param("bob", "alice", id="the-primary-by-the-backup"),
+        pytest.param("alice", "alice", id="the-primary-herself"),
+    ],
+)
+def test_us05_an_administrators_password_is_not_reset_here(client, cast, actor, target):
+    client.force_login(getattr(cast, actor))
+    before = db_state()
+
+    response = client.post(reset_url(cast, getattr(cast, target)))
+
+    assert response.status_code == 400
+    assert "(US-05)" in page(response)
+    assert 'data-testid="temporary-password"' not in page(response)
+    assert db_state() == before
+    assert fresh(getattr(cast, target)).must_change_password is False
+    assert audit_count(action=AuditEvent.Action.PASSWORD_RESET) == 0
+
+
+def test_us05_a_subordinate_who_is_primary_elsewhere_is_not_reset_here(client, cast):
+    from tests import factories
+
+    factories.AccessFactory(user=cast.dave, pidsl=cast.pidsl_a)
+    client.force_login(cast.alice)
+    before = db_state()
+
+    response = client.post(reset_url(cast, cast.dave))
+
+    assert response.status_code == 400
+    assert "(US-05)" in page(response)
+    assert db_state() == before

@@ -1,0 +1,89 @@
+"""What the Administer Account view tests share: URLs, the form data a screen posts,
+where an error shows on the page, and a snapshot of what a refused POST must leave alone."""
+
+import html
+import re
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from providers.models import Access, Notification
+
+
+def url(name: str, **kwargs) -> str:
+    return reverse(f"subordinates:{name}", kwargs=kwargs)
+
+
+def access_url(name: str, access: Access) -> str:
+    """Update, Reset Password and Remove take the PID/SL code and the Access pk."""
+    return url(name, pidsl=access.pidsl.code, access_id=access.pk)
+
+
+def page(response) -> str:
+    return response.content.decode()
+
+
+def field_errors(response, field: str) -> list[str]:
+    """The messages shown next to one field (includes/field.html)."""
+    found = re.findall(rf'<p class="error-text" id="id_{field}_error">(.*?)</p>', page(response), re.S)
+    return [html.unescape(m) for m in found]
+
+
+def top_errors(response) -> list[str]:
+    """The messages above the form (includes/form_errors.html)."""
+    block = re.search(r'<div class="alert alert--error" role="alert">(.*?)</div>', page(response), re.S)
+    return [html.unescape(m) for m in re.findall(r"<p>(.*?)</p>", block.group(1), re.S)] if block else []
+
+
+def services_errors(response) -> list[str]:
+    """The messages in the services picker (includes/services_picker.html)."""
+    found = re.findall(r'<p class="error-text" role="alert">(.*?)</p>', page(response), re.S)
+    return [html.unescape(m) for m in found]
+
+
+def assigned_codes(response) -> list[str]:
+    """The working set the picker carries in hidden fields until Submit."""
+    return re.findall(r'<input type="hidden" name="services" value="([^"]+)">', page(response))
+
+
+def new_person(**changes) -> dict:
+    """Add New Subordinate, filled in as seeds 004 shows it."""
+    data = {
+        "last_name": "Rivera",
+        "first_name": "Gina",
+        "middle_initial": "M",
+        "birth_date": "07/19",
+        "pin": "4831",
+        "email": "gina.rivera@example.org",
+        "zip_code": "02108",
+        "phone": "617-555-0100",
+        "services": ["portal_services", "claims"],
+        "action": "submit",
+    }
+    data.update(changes)
+    return data
+
+
+def db_state() -> dict:
+    """Everything an Administer Account POST can change; refused requests leave it equal.
+
+    Refusals are audited (ACCESS_REFUSED), so those rows are left out on purpose.
+    """
+    User = get_user_model()
+    through = Access.services.through
+    return {
+        "open_links": sorted(Access.objects.open().values_list("pk", "user_id", "pidsl_id", "role")),
+        "services": sorted(
+            through.objects.filter(access__ended_at__isnull=True).values_list("access_id", "service_id")
+        ),
+        "users": sorted(User.objects.values_list("pk", "is_active", "password", "must_change_password")),
+        "audit": sorted(
+            AuditEvent.objects.exclude(action=AuditEvent.Action.ACCESS_REFUSED).values_list("pk", "action")
+        ),
+        "notifications": Notification.objects.count(),
+    }
+
+
+def is_sign_in_redirect(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
