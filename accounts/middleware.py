@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
+from .mfa import confirmed_device, mfa_required
 from .services import temporary_password_expired, terms_pending
 
 SESSION_STARTED = "posc_session_started"
@@ -29,8 +30,9 @@ class AccountGateMiddleware:
     """What a signed-in user must do before any other page, in this order:
 
     1. the absolute session lifetime ends the session (ASVS 7.3.2);
-    2. accept the current Terms and Conditions (US-03);
-    3. a spent or expired one-time temporary password leads only to Change Password (US-04, ASVS 6.4.1).
+    2. the second step of sign-in: a TOTP code, or setting up an app where it is required (ASVS 6.3.3);
+    3. accept the current Terms and Conditions (US-03);
+    4. a spent or expired one-time temporary password leads only to Change Password (US-04, ASVS 6.4.1).
     """
 
     def __init__(self, get_response):
@@ -47,6 +49,12 @@ class AccountGateMiddleware:
         logout_url = reverse("accounts:logout")
         if request.path == logout_url:
             return self.get_response(request)
+        if not user.is_verified():
+            verify_url, setup_url = reverse("accounts:mfa_verify"), reverse("accounts:mfa_setup")
+            if confirmed_device(user) is not None:
+                return self.get_response(request) if request.path == verify_url else redirect(verify_url)
+            if mfa_required(user):
+                return self.get_response(request) if request.path == setup_url else redirect(setup_url)
         terms_url = reverse("accounts:terms")
         if terms_pending(user) is not None:
             return self.get_response(request) if request.path == terms_url else redirect(terms_url)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import mfa_views, views
 
 app_name = "accounts"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("password/", views.ChangePasswordView.as_view(), name="password_change"),
     path("terms/", views.TermsView.as_view(), name="terms"),
     path("keepalive/", views.KeepAliveView.as_view(), name="keepalive"),
+    path("two-step/", mfa_views.TotpVerifyView.as_view(), name="mfa_verify"),
+    path("two-step/setup/", mfa_views.TotpSetupView.as_view(), name="mfa_setup"),
 ]

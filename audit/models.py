@@ -27,6 +27,9 @@ class AuditEvent(models.Model):
         CHANGE_REQUEST_REJECT = "change_request_reject", "Primary User change rejected"
         COMPLIANCE_GRANT = "compliance_grant", "Compliance officer appointed"
         ACCESS_REFUSED = "access_refused", "Access refused"
+        MFA_ENROLL = "mfa_enroll", "Two-step verification set up"
+        MFA_FAILED = "mfa_failed", "Two-step verification failed"
+        LOCKOUT_CLEAR = "lockout_clear", "Sign-in lockout cleared"
 
     at = models.DateTimeField(db_index=True)
     action = models.CharField(max_length=30, choices=Action.choices)

@@ -44,6 +44,7 @@ def navigation_for(user) -> list[NavEntry]:
         )
     entries += [e for e in areas if e.label in ("Reference Publications", "News & Updates", "Related Links")]
     entries.append(NavEntry("Change Password", reverse("accounts:password_change")))
+    entries.append(NavEntry("Two-Step Verification", reverse("accounts:mfa_setup")))
     if user.is_agency_staff:
         entries.append(NavEntry("Agency Administration", reverse("admin:index")))
     return entries

@@ -141,6 +141,11 @@ AXES_VERBOSE = False
 # Never record the password or other form fields (ASVS 16.2.5).
 AXES_SENSITIVE_PARAMETERS = ["password"]
 
+# ASVS 6.3.3: TOTP for agency staff and compliance officers; for Primary Users when set.
+POSC_MFA_ENFORCED = env_bool("POSC_MFA_ENFORCED", True)
+POSC_MFA_REQUIRED_FOR_PRIMARY = env_bool("POSC_MFA_REQUIRED_FOR_PRIMARY", False)
+OTP_TOTP_ISSUER = "MassHealth POSC"
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"

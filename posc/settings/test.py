@@ -22,3 +22,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The MFA tests turn enforcement on where they prove it (tests/test_mfa.py); elsewhere
+# agency staff sign in with force_login and no authenticator.
+POSC_MFA_ENFORCED = False

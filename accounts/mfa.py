@@ -1,0 +1,60 @@
+"""Two-step verification with TOTP (django-otp): ASVS 6.3.3, 6.5.5; NIST 63B-4 (each code once).
+
+Required for agency staff and compliance officers, and for Primary Users when
+POSC_MFA_REQUIRED_FOR_PRIMARY is on; optional for everyone else.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+
+
+def mfa_required(user) -> bool:
+    if not settings.POSC_MFA_ENFORCED:
+        return False
+    if user.is_agency_staff or user.compliance_assignments.filter(ended_at__isnull=True).exists():
+        return True
+    if settings.POSC_MFA_REQUIRED_FOR_PRIMARY:
+        return user.accesses.filter(ended_at__isnull=True, role="primary").exists()
+    return False
+
+
+def confirmed_device(user) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def pending_device(user) -> TOTPDevice:
+    """The unconfirmed device being set up (a new secret each time setup starts over)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        # 30-second step, 6 digits, one step of drift either way (ASVS 6.5.5).
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False, step=30, tolerance=1)
+    return device
+
+
+@transaction.atomic
+def totp_confirm(*, request, device: TOTPDevice, token: str) -> bool:
+    """Confirm a new device with its first code; the session counts as verified."""
+    if not device.verify_token(token.strip()):
+        audit_record(action=AuditEvent.Action.MFA_FAILED, actor=request.user, target_user=request.user)
+        return False
+    TOTPDevice.objects.filter(user=request.user, confirmed=True).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    otp_login(request, device)
+    audit_record(action=AuditEvent.Action.MFA_ENROLL, actor=request.user, target_user=request.user)
+    return True
+
+
+def totp_verify(*, request, token: str) -> bool:
+    """Second step of sign-in. TOTPDevice refuses a code already used and throttles guesses."""
+    device = confirmed_device(request.user)
+    if device is None or not device.verify_token(token.strip()):
+        audit_record(action=AuditEvent.Action.MFA_FAILED, actor=request.user, target_user=request.user)
+        return False
+    otp_login(request, device)
+    return True

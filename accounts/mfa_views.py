@@ -1,0 +1,71 @@
+import base64
+
+import segno
+from django import forms
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+
+from . import mfa
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Verification code",
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*"}),
+        help_text="The 6-digit code your authenticator app shows now.",
+    )
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        if not code.isdigit():
+            raise forms.ValidationError("Enter the 6 digits of the code.")
+        return code
+
+
+class TotpSetupView(LoginRequiredMixin, View):
+    """Add an authenticator app: scan the QR code (or type the key), then confirm a code."""
+
+    def render(self, form, status=200):
+        device = mfa.pending_device(self.request.user)
+        qr = segno.make(device.config_url, error="m").svg_inline(scale=4, title="Authenticator set-up code")
+        context = {
+            "form": form,
+            "qr_svg": qr,
+            "secret": base64.b32encode(device.bin_key).decode().rstrip("="),
+            "required": mfa.mfa_required(self.request.user),
+            "has_device": mfa.confirmed_device(self.request.user) is not None,
+        }
+        return render(self.request, "accounts/mfa_setup.html", context, status=status)
+
+    def get(self, request):
+        return self.render(CodeForm())
+
+    def post(self, request):
+        form = CodeForm(request.POST)
+        if form.is_valid():
+            device = mfa.pending_device(request.user)
+            if mfa.totp_confirm(request=request, device=device, token=form.cleaned_data["code"]):
+                return redirect("home")
+            form.add_error("code", "That code did not match. Check the time on your phone and try the new code.")
+        return self.render(form, status=400)
+
+
+class TotpVerifyView(LoginRequiredMixin, View):
+    """The second step of sign-in for users with an authenticator app."""
+
+    def get(self, request):
+        return render(request, "accounts/mfa_verify.html", {"form": CodeForm(), "next": request.GET.get("next", "")})
+
+    def post(self, request):
+        form = CodeForm(request.POST)
+        target = request.POST.get("next", "")
+        if form.is_valid():
+            if mfa.totp_verify(request=request, token=form.cleaned_data["code"]):
+                safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+                return redirect(target if target and safe else "home")
+            form.add_error("code", "That code is not valid, or was already used. Wait for the next code.")
+        return render(request, "accounts/mfa_verify.html", {"form": form, "next": target}, status=400)

@@ -1,0 +1,54 @@
+"""Sessions (ASVS 7.2.4, 7.3.1, 7.3.2, HIPAA automatic logoff) and lockout (django-axes)."""
+
+import time
+
+from django.conf import settings
+from django.urls import reverse
+
+from accounts.middleware import SESSION_STARTED
+from tests.factories import DEMO_PASSWORD
+
+LOGIN = reverse("accounts:login")
+
+
+def test_idle_timeout_defaults_to_fifteen_minutes_and_renews_on_each_request():
+    assert settings.SESSION_COOKIE_AGE == 15 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+
+def test_pages_carry_the_idle_warning(client, cast):
+    client.force_login(cast.carol)
+    page = client.get(reverse("home")).content.decode()
+    assert 'data-idle-seconds="900"' in page
+    assert 'id="idle-warning"' in page
+
+
+def test_keepalive_renews_the_session(client, cast):
+    client.force_login(cast.carol)
+    assert client.post(reverse("accounts:keepalive")).json() == {"idle_seconds": 900}
+    assert client.get(reverse("accounts:keepalive")).status_code == 405
+
+
+def test_a_session_ends_after_its_absolute_lifetime(client, cast):
+    client.force_login(cast.carol)
+    session = client.session
+    session[SESSION_STARTED] = int(time.time()) - settings.POSC_SESSION_ABSOLUTE_SECONDS - 1
+    session.save()
+    response = client.get(reverse("home"))
+    assert "ended=1" in response["Location"]
+    assert "_auth_user_id" not in client.session
+
+
+def test_lockout_after_repeated_failures_even_with_the_right_password(client, cast):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(LOGIN, {"username": "carol", "password": "wrong-password-here"})
+    response = client.post(LOGIN, {"username": "carol", "password": DEMO_PASSWORD})
+    assert response.status_code == 429
+    assert b"temporarily locked" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_lockout_message_is_the_same_for_unknown_user_ids(client, db):
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        response = client.post(LOGIN, {"username": "nobody-here", "password": "wrong-password-here"})
+    assert response.status_code == 429
