@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/posc
 
-.PHONY: run test test-quick lint format install install-dev worker beat check-deploy clean
+.PHONY: run test test-quick lint format install install-dev worker beat check-deploy clean totp
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## make totp WHO=agency.admin: the current two-step code of a demo user (DEBUG only)
+totp: install
+	@$(BIN)/python manage.py demo_totp $(WHO)
 
 worker: install
 	$(BIN)/celery -A posc worker --loglevel=info

@@ -30,6 +30,10 @@ class AuditEvent(models.Model):
         MFA_ENROLL = "mfa_enroll", "Two-step verification set up"
         MFA_FAILED = "mfa_failed", "Two-step verification failed"
         LOCKOUT_CLEAR = "lockout_clear", "Sign-in lockout cleared"
+        DESIGNATION_APPROVE = "designation_approve", "Primary User designation approved (PIN letter issued)"
+        REGISTRATION = "registration", "Primary User registered"
+        REGISTRATION_FAILED = "registration_failed", "Registration refused"
+        BROADCAST_POST = "broadcast_post", "Broadcast message posted"
 
     at = models.DateTimeField(db_index=True)
     action = models.CharField(max_length=30, choices=Action.choices)

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from accounts.mfa import confirmed_device
+from accounts.mfa import confirmed_device, mfa_required
 from accounts.services import terms_pending
 
 from .navigation import navigation_for
@@ -12,7 +12,8 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     # Until the terms are accepted and a temporary password replaced, nothing else is offered.
-    gated = user.must_change_password or not user.is_verified() and confirmed_device(user) is not None
+    unverified = not user.is_verified() and (confirmed_device(user) is not None or mfa_required(user))
+    gated = user.must_change_password or unverified
     gated = gated or terms_pending(user) is not None
     return {
         "nav": [] if gated else navigation_for(user),

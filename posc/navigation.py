@@ -45,6 +45,20 @@ def navigation_for(user) -> list[NavEntry]:
     entries += [e for e in areas if e.label in ("Reference Publications", "News & Updates", "Related Links")]
     entries.append(NavEntry("Change Password", reverse("accounts:password_change")))
     entries.append(NavEntry("Two-Step Verification", reverse("accounts:mfa_setup")))
+    if user.is_active:
+        entries.append(NavEntry("View Broadcast Messages", reverse("providers:broadcasts")))
     if user.is_agency_staff:
-        entries.append(NavEntry("Agency Administration", reverse("admin:index")))
+        entries.append(
+            NavEntry(
+                "MassHealth Agency",
+                reverse("agency:home"),
+                (
+                    NavEntry("Enroll a Provider", reverse("agency:enroll")),
+                    NavEntry("Primary User Changes", reverse("agency:change_requests")),
+                    NavEntry("Users", reverse("agency:users")),
+                    NavEntry("Broadcast Messages", reverse("agency:broadcasts")),
+                    NavEntry("Agency Administration", reverse("admin:index")),
+                ),
+            )
+        )
     return entries

@@ -13,4 +13,5 @@ urlpatterns = [
     path("administer/", include("subordinates.urls")),
     path("providers/", include("providers.urls")),
     path("agency/admin/", admin.site.urls),
+    path("agency/", include("providers.agency_urls")),
 ]

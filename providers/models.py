@@ -275,3 +275,60 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject_user}"
+
+
+class Designation(models.Model):
+    """An approved Provider Enrollment Data Collection Form: who will register as the first
+    Primary User of a PID/SL, with the one-time registration PIN of the letter (seeds 001, 002)."""
+
+    pidsl = models.ForeignKey(PidSl, on_delete=models.PROTECT, related_name="designations")
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    email = models.EmailField()
+    phone = models.CharField(max_length=20, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField()
+    # Only a hash: the PIN is printed on the letter once and never stored in the clear.
+    pin_hash = models.CharField(max_length=128)
+    pin_expires_at = models.DateTimeField()
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    registered_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    registered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-approved_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pidsl"],
+                condition=models.Q(registered_at__isnull=True, voided_at__isnull=True),
+                name="designation_one_open_per_pidsl",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Designation of {self.first_name} {self.last_name} for {self.pidsl.code}"
+
+
+class BroadcastMessage(models.Model):
+    """A message MassHealth posts to every user ("View Broadcast Messages", seeds 004)."""
+
+    class Priority(models.IntegerChoices):
+        HIGHEST = 1, "1-Highest"
+        HIGH = 2, "2-High"
+        MEDIUM = 3, "3-Medium"
+        LOW = 4, "4-Low"
+
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
+    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    posted_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["priority", "-posted_at"]
+
+    def __str__(self) -> str:
+        return self.subject

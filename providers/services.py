@@ -105,6 +105,9 @@ def primary_designate(*, actor, pidsl: PidSl, user) -> Access:
 @transaction.atomic
 def backup_appoint(*, actor, pidsl: PidSl, user) -> Access:
     """The Primary User appoints (or replaces) the backup, who gets every service (PU-02, PU-05)."""
+    # Read before waiting for the lock: a backup appointed while we wait was appointed at
+    # the same moment, and replacing it unseen would silently undo that appointment (PU-02).
+    seen = Access.objects.open().filter(pidsl=pidsl, role=Access.Role.BACKUP).values_list("user_id", flat=True).first()
     pidsl = _lock_pidsl(pidsl)
     rules.require_primary(actor, pidsl)
     rules.require_linkable(user)
@@ -119,6 +122,8 @@ def backup_appoint(*, actor, pidsl: PidSl, user) -> Access:
             "PU-02", _("The Primary User cannot also be the backup of the same PID/SL."), field="user"
         )
     previous = Access.objects.open().select_for_update().filter(pidsl=pidsl, role=Access.Role.BACKUP).first()
+    if (previous.user_id if previous is not None else None) != seen:
+        raise PolicyViolation("PU-02", _("Another backup Primary User was appointed at the same time."))
     if previous is not None and previous.user_id == user.pk:
         raise PolicyViolation("PU-02", _("%(user)s is already the backup Primary User.") % {"user": user}, field="user")
     before = {}
@@ -287,3 +292,16 @@ def compliance_officer_appoint(*, actor, organization: Organization, user) -> Co
             after={"compliance_officer": user.username},
         )
     return assignment
+
+
+@transaction.atomic
+def broadcast_post(*, actor, subject: str, body: str, priority: int):
+    """Agency staff post a Broadcast Message every user sees ("View Broadcast Messages")."""
+    from .models import BroadcastMessage
+
+    rules.require_agency(actor)
+    message = BroadcastMessage.objects.create(
+        subject=subject, body=body, priority=priority, posted_by=actor, posted_at=timezone.now()
+    )
+    audit_record(action=AuditEvent.Action.BROADCAST_POST, actor=actor, after={"subject": subject[:200]})
+    return message

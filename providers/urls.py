@@ -1,9 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import portal_views, views
 
 app_name = "providers"
 
 urlpatterns = [
     path("search/", views.provider_search, name="search"),
+    path("register/", portal_views.RegisterView.as_view(), name="register"),
+    path("messages/", portal_views.broadcast_messages, name="broadcasts"),
+    path("<str:pidsl>/primary-change/", portal_views.ChangePrimaryView.as_view(), name="change_primary"),
 ]

@@ -94,6 +94,17 @@ def _check_birth_date(month: int, day: int) -> None:
         raise PolicyViolation("US-02", _("Enter a real date of birth as mm/dd."), field="birth_date") from exc
 
 
+def _check_required(identity: Identity) -> None:
+    # US-02: the model leaves these blank-able (agency staff have none), so the service requires them.
+    missing = [f for f in ("last_name", "first_name", "pin", "email", "zip_code") if not getattr(identity, f).strip()]
+    if missing:
+        raise PolicyViolation(
+            "US-02",
+            _("Required: %(fields)s.") % {"fields": ", ".join(f.replace("_", " ") for f in missing)},
+            field=missing[0],
+        )
+
+
 def _lock_access(access: Access) -> Access:
     locked = Access.objects.select_for_update().select_related("user", "pidsl__organization").get(pk=access.pk)
     if not locked.is_open:
@@ -105,6 +116,7 @@ def _lock_access(access: Access) -> Access:
 def subordinate_create(*, actor, pidsl: PidSl, identity: Identity, services: list[Service]) -> tuple:
     """Create a user ID owned by the PID/SL's organization and link it; returns (user, temporary password)."""
     rules.require_administrator(actor, pidsl)
+    _check_required(identity)
     _check_birth_date(identity.birth_month, identity.birth_day)
     existing = duplicate_person(identity)
     if existing is not None:

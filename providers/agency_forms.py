@@ -1,0 +1,103 @@
+from django import forms
+from django.core.validators import RegexValidator
+
+from accounts.models import pin_validator, zip_validator
+from subordinates.forms import birth_validator, name_validator
+
+from .models import BroadcastMessage, Organization
+
+
+class PidSlFields(forms.Form):
+    provider_id = forms.CharField(
+        label="Provider ID", max_length=9, validators=[RegexValidator(r"^\d{9}$", "The Provider ID is 9 digits.")]
+    )
+    service_location = forms.CharField(
+        label="Service Location",
+        max_length=1,
+        validators=[RegexValidator(r"^[A-Za-z]$", "The service location is one letter.")],
+    )
+    pidsl_name = forms.CharField(label="Service location name", max_length=200)
+    street = forms.CharField(label="Street", max_length=200, required=False)
+    city = forms.CharField(label="City", max_length=100, required=False)
+    zip_code = forms.CharField(label="ZIP Code", max_length=10, required=False)
+    designee_first_name = forms.CharField(label="Primary User first name", max_length=150, validators=[name_validator])
+    designee_last_name = forms.CharField(label="Primary User last name", max_length=150, validators=[name_validator])
+    designee_email = forms.EmailField(label="Primary User email")
+    designee_phone = forms.CharField(label="Primary User phone", max_length=20, required=False)
+
+    def clean_service_location(self):
+        return self.cleaned_data["service_location"].upper()
+
+    def clean_zip_code(self):
+        value = self.cleaned_data["zip_code"].replace("-", "")
+        if value:
+            zip_validator(value)
+        return value
+
+
+class EnrollForm(PidSlFields):
+    """Enroll an organization with its first PID/SL and the approved Data Collection Form."""
+
+    name = forms.CharField(label="Organization name", max_length=200)
+    kind = forms.ChoiceField(label="Kind", choices=Organization.Kind.choices)
+    is_long_term_care = forms.BooleanField(label="Long-term care (MMQ)", required=False)
+    is_pace = forms.BooleanField(label="PACE", required=False)
+    is_sco = forms.BooleanField(label="SCO", required=False)
+
+    field_order = ["name", "kind", "is_long_term_care", "is_pace", "is_sco"]
+
+
+class AddPidSlForm(PidSlFields):
+    organization = forms.ModelChoiceField(label="Organization", queryset=Organization.objects.order_by("name"))
+    field_order = ["organization"]
+
+
+class RegistrationForm(forms.Form):
+    """Register on the POSC with the PIN letter (seeds 001)."""
+
+    pidsl = forms.CharField(
+        label="Provider ID/Service Location",
+        max_length=10,
+        help_text="9 digits and a letter, as on your letter (e.g. 110000001A).",
+        validators=[RegexValidator(r"^\d{9}[A-Za-z]$", "Enter 9 digits and a letter, as on your letter.")],
+    )
+    registration_pin = forms.CharField(label="Registration PIN", max_length=20, help_text="From your PIN letter.")
+    first_name = forms.CharField(label="First Name", max_length=150, validators=[name_validator])
+    last_name = forms.CharField(label="Last Name", max_length=150, validators=[name_validator])
+    birth_date = forms.CharField(
+        label="Date of Birth", max_length=5, validators=[birth_validator], help_text="mm/dd - month and day only"
+    )
+    pin = forms.CharField(
+        label="PIN", max_length=4, min_length=4, validators=[pin_validator], help_text="Your own 4 digit number"
+    )
+    email = forms.EmailField(label="Email Address")
+    zip_code = forms.CharField(label="Zip Code", max_length=10)
+    phone = forms.CharField(label="Phone", max_length=20, required=False)
+    username = forms.CharField(
+        label="Choose a user ID",
+        max_length=30,
+        validators=[RegexValidator(r"^[A-Za-z0-9._-]{4,30}$", "4 to 30 letters, digits, dots, dashes or underscores.")],
+    )
+    password = forms.CharField(label="Password", widget=forms.PasswordInput, max_length=256)
+    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, max_length=256)
+
+    def clean_zip_code(self):
+        value = self.cleaned_data["zip_code"].replace("-", "")
+        zip_validator(value)
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return data
+
+
+class BroadcastForm(forms.ModelForm):
+    class Meta:
+        model = BroadcastMessage
+        fields = ["subject", "priority", "body"]
+
+
+class UserSearchForm(forms.Form):
+    q = forms.CharField(label="User ID or last name", max_length=150)

@@ -1,0 +1,217 @@
+"""Agency staff's screens (MassHealth): enrollment with the PIN letter, Primary User change
+requests (PU-06), Primary Users' password resets (US-05), deactivation, broadcast messages."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+from subordinates import services as subordinate_services
+from subordinates.forms import apply_violation
+
+from . import registration, services
+from .agency_forms import AddPidSlForm, BroadcastForm, EnrollForm, UserSearchForm
+from .models import BroadcastMessage, PrimaryChangeRequest
+
+PAGE_SIZE = 25
+User = get_user_model()
+
+
+class AgencyRequiredMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not (request.user.is_active and request.user.is_agency_staff):
+            audit_record(action=AuditEvent.Action.ACCESS_REFUSED, actor=request.user, detail="agency screen")
+            raise PermissionDenied("For MassHealth agency staff only.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _letter(request, designation, pin, status=200):
+    return render(request, "agency/letter.html", {"designation": designation, "pin": pin}, status=status)
+
+
+def _designate(actor, pidsl, data):
+    return registration.designation_approve(
+        actor=actor,
+        pidsl=pidsl,
+        first_name=data["designee_first_name"],
+        last_name=data["designee_last_name"],
+        email=data["designee_email"],
+        phone=data["designee_phone"],
+    )
+
+
+def _spec(data) -> services.PidSlSpec:
+    return services.PidSlSpec(
+        data["provider_id"],
+        data["service_location"],
+        data["pidsl_name"],
+        data["street"],
+        data["city"],
+        data["zip_code"],
+    )
+
+
+class AgencyHomeView(AgencyRequiredMixin, View):
+    def get(self, request):
+        pending = PrimaryChangeRequest.objects.filter(status=PrimaryChangeRequest.Status.PENDING).count()
+        return render(request, "agency/home.html", {"pending": pending})
+
+
+class EnrollView(AgencyRequiredMixin, View):
+    """Enroll an organization and its first PID/SL; issues the registration letter."""
+
+    form_class = EnrollForm
+    template = "agency/enroll.html"
+
+    def get(self, request):
+        return render(request, self.template, {"form": self.form_class()})
+
+    def post(self, request):
+        form = self.form_class(request.POST)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    designation, pin = self.enroll(request.user, form.cleaned_data)
+            except ValidationError as exc:
+                apply_violation(form, exc)
+            else:
+                return _letter(request, designation, pin)
+        return render(request, self.template, {"form": form}, status=400)
+
+    def enroll(self, actor, data):
+        org = services.organization_enroll(
+            actor=actor,
+            name=data["name"],
+            kind=data["kind"],
+            is_long_term_care=data["is_long_term_care"],
+            is_pace=data["is_pace"],
+            is_sco=data["is_sco"],
+            pidsls=[_spec(data)],
+        )
+        return _designate(actor, org.pidsls.get(), data)
+
+
+class AddPidSlView(EnrollView):
+    form_class = AddPidSlForm
+    template = "agency/add_pidsl.html"
+
+    def enroll(self, actor, data):
+        pidsl = services.pidsl_enroll(actor=actor, organization=data["organization"], spec=_spec(data))
+        return _designate(actor, pidsl, data)
+
+
+class ChangeRequestsView(AgencyRequiredMixin, View):
+    """Pending Primary User change requests; approve moves the role in one transaction (PU-06)."""
+
+    def get(self, request):
+        pending = (
+            PrimaryChangeRequest.objects.filter(status=PrimaryChangeRequest.Status.PENDING)
+            .select_related("pidsl__organization", "new_primary", "requested_by")
+            .order_by("requested_at")
+        )
+        page = Paginator(pending, PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(request, "agency/change_requests.html", {"page": page})
+
+    def post(self, request):
+        change = get_object_or_404(PrimaryChangeRequest, pk=request.POST.get("request_id") or 0)
+        decision = request.POST.get("decision")
+        note = request.POST.get("note", "")[:500]
+        try:
+            if decision == "approve":
+                services.change_request_approve(actor=request.user, request=change, note=note)
+                message = f"{change.new_primary.username} is now the Primary User of {change.pidsl.code}."
+            elif decision == "reject":
+                services.change_request_reject(actor=request.user, request=change, note=note or "Rejected")
+                message = f"The change request for {change.pidsl.code} was rejected."
+            else:
+                raise ValidationError("Choose Approve or Reject.")
+            refused = False
+        except ValidationError as exc:
+            message, refused = exc.messages[0], True
+        return render(
+            request,
+            "agency/result.html",
+            {"message": message, "refused": refused, "back": reverse("agency:change_requests")},
+            status=400 if refused else 200,
+        )
+
+
+class UsersView(AgencyRequiredMixin, View):
+    """Find any user; reset a forgotten password (US-05), deactivate or reactivate (US-06)."""
+
+    def get(self, request):
+        form = UserSearchForm(request.GET or None)
+        page = None
+        if form.is_bound and form.is_valid():
+            term = form.cleaned_data["q"].strip()
+            users = (
+                User.objects.filter(Q(username__istartswith=term) | Q(last_name__istartswith=term))
+                .select_related("home_organization")
+                .order_by("last_name", "first_name")
+            )
+            page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(request, "agency/users.html", {"form": form, "page": page})
+
+
+class UserActionView(AgencyRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, user_id):
+        target = get_object_or_404(User, pk=user_id)
+        action = request.POST.get("action")
+        password = ""
+        try:
+            if action == "reset":
+                if target.is_superuser or target.is_staff:
+                    raise PermissionDenied("Agency staff accounts are reset by a system administrator.")
+                password = subordinate_services.password_reset_temporary(actor=request.user, user=target)
+                message = f"The password of {target.username} was reset. Give the user this one-time password."
+            elif action == "deactivate":
+                subordinate_services.user_deactivate(actor=request.user, user=target, reason="by agency staff")
+                message = f"{target.username} was deactivated."
+            elif action == "reactivate":
+                subordinate_services.user_reactivate(actor=request.user, user=target)
+                message = f"{target.username} was reactivated."
+            else:
+                raise ValidationError("Unknown action.")
+            refused = False
+        except ValidationError as exc:
+            message, refused = exc.messages[0], True
+        return render(
+            request,
+            "agency/result.html",
+            {
+                "message": message,
+                "refused": refused,
+                "temporary_password": password,
+                "back": f"{reverse('agency:users')}?q={target.username}",
+            },
+            status=400 if refused else 200,
+        )
+
+
+class BroadcastsView(AgencyRequiredMixin, View):
+    def context(self, form):
+        page = Paginator(BroadcastMessage.objects.select_related("posted_by"), PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
+        return {"form": form, "page": page}
+
+    def get(self, request):
+        return render(request, "agency/broadcasts.html", self.context(BroadcastForm()))
+
+    def post(self, request):
+        form = BroadcastForm(request.POST)
+        if not form.is_valid():
+            return render(request, "agency/broadcasts.html", self.context(form), status=400)
+        message = services.broadcast_post(actor=request.user, **form.cleaned_data)
+        return redirect(f"{reverse('agency:broadcasts')}?posted={message.pk}")
