@@ -1,5 +1,6 @@
 """What users do to their own account. Each writes its audit record (AU-01)."""
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -56,3 +57,33 @@ def terms_pending(user):
     if current is not None and user.terms_version != current.version:
         return current
     return None
+
+
+def locked_usernames(usernames) -> set[str]:
+    """Which of these user IDs django-axes has locked (one query)."""
+    from axes.models import AccessAttempt
+
+    return set(
+        AccessAttempt.objects.filter(
+            username__in=list(usernames), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+        ).values_list("username", flat=True)
+    )
+
+
+@transaction.atomic
+def lockout_clear(*, actor, user) -> int:
+    """Unlock a user ID locked by failed sign-ins, before the cool-off ends (audited)."""
+    from axes.utils import reset
+
+    from providers.rules import require_user_administrator
+
+    require_user_administrator(actor, user)
+    cleared = reset(username=user.username)
+    audit_record(
+        action=AuditEvent.Action.LOCKOUT_CLEAR,
+        actor=actor,
+        target_user=user,
+        organization=user.home_organization,
+        after={"attempts_cleared": cleared},
+    )
+    return cleared

@@ -105,3 +105,26 @@ def check_primary_cap(user) -> None:
 def check_not_primary_anywhere(user, *, rule: str, message: str) -> None:
     if Access.objects.open().filter(user=user, role=Access.Role.PRIMARY).exists():
         raise PolicyViolation(rule, message)
+
+
+def require_user_administrator(actor, user, *, pidsl: PidSl | None = None) -> None:
+    """The actor may act on this user's account (password reset, sign-in unlock).
+
+    Agency staff may for anyone. A Primary User or backup may only for a user linked to a
+    PID/SL they administer (``pidsl`` when given), and never for someone who is a Primary
+    User or backup anywhere: those accounts are MassHealth's to reset (US-05).
+    """
+    require_active(actor)
+    if actor.is_agency_staff:
+        return
+    links = Access.objects.open().filter(user=user)
+    if pidsl is not None:
+        links = links.filter(pidsl=pidsl)
+    administered = Access.objects.open().administrators().filter(user=actor).values("pidsl_id")
+    if not links.filter(pidsl_id__in=administered).exists():
+        raise NotAuthorized(_("This user is not linked to a PID/SL you administer."), rule="US-05")
+    if Access.objects.open().administrators().filter(user=user).exists():
+        raise PolicyViolation(
+            "US-05",
+            _("A Primary User's account can be reset only by MassHealth Customer Service (1-800-841-2900)."),
+        )

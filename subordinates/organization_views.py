@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views import View
 
+from accounts import services as account_services
 from providers import services as provider_services
 from providers.models import Access, Organization
 
@@ -29,10 +30,11 @@ class OrganizationUsersView(OrganizationAdministratorMixin, View):
         organization = next((o for o in organizations if str(o.pk) == chosen), organizations[0])
         users = selectors.organization_users(organization_id=organization.pk)
         page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
+        locked = account_services.locked_usernames([u.username for u in page.object_list])
         return render(
             request,
             "subordinates/organization_users.html",
-            {"organizations": organizations, "organization": organization, "page": page},
+            {"organizations": organizations, "organization": organization, "page": page, "locked": locked},
         )
 
 
@@ -50,6 +52,9 @@ class UserStatusView(OrganizationAdministratorMixin, View):
             if self.action == "deactivate":
                 services.user_deactivate(actor=request.user, user=target, reason=request.POST.get("reason", "")[:200])
                 message = f"{target.display_name} ({target.username}) was deactivated."
+            elif self.action == "unlock":
+                account_services.lockout_clear(actor=request.user, user=target)
+                message = f"Sign-in for {target.display_name} ({target.username}) was unlocked."
             else:
                 services.user_reactivate(actor=request.user, user=target)
                 message = f"{target.display_name} ({target.username}) was reactivated; the prior links are restored."

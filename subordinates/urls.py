@@ -17,6 +17,11 @@ urlpatterns = [
         organization_views.UserStatusView.as_view(action="reactivate"),
         name="reactivate",
     ),
+    path(
+        "users/<int:user_id>/unlock/",
+        organization_views.UserStatusView.as_view(action="unlock"),
+        name="unlock",
+    ),
     path("notifications/", organization_views.NotificationsView.as_view(), name="notifications"),
     path("<str:pidsl>/subordinates/", views.SearchResultsView.as_view(), name="results"),
     path("<str:pidsl>/subordinates/add/", views.AddSubordinateView.as_view(), name="add"),

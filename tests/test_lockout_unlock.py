@@ -1,0 +1,53 @@
+"""An administrator unlocks a user ID locked by failed sign-ins (audited); US-05 limits who may."""
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from accounts.services import locked_usernames, lockout_clear
+from audit.models import AuditEvent
+from posc.policy import PolicyViolation
+from tests.factories import DEMO_PASSWORD
+
+LOGIN = reverse("accounts:login")
+
+
+def lock(client, username):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(LOGIN, {"username": username, "password": "wrong-password-here"})
+
+
+def test_the_primary_user_unlocks_a_subordinate(client, cast):
+    lock(client, "carol")
+    assert locked_usernames(["carol", "bob"]) == {"carol"}
+    admin = client.__class__()
+    admin.force_login(cast.alice)
+    page = admin.get(reverse("subordinates:users")).content.decode()
+    assert "Sign-in locked" in page
+    response = admin.post(reverse("subordinates:unlock", kwargs={"user_id": cast.carol.pk}))
+    assert response.status_code == 200
+    assert locked_usernames(["carol"]) == set()
+    assert AuditEvent.objects.filter(action="lockout_clear", target_user=cast.carol, actor=cast.alice).exists()
+    assert client.post(LOGIN, {"username": "carol", "password": DEMO_PASSWORD}).status_code == 302
+
+
+def test_us05_a_primary_user_cannot_unlock_another_administrator(cast):
+    with pytest.raises(PolicyViolation) as exc:
+        lockout_clear(actor=cast.alice, user=cast.bob)
+    assert exc.value.rule == "US-05"
+    assert not AuditEvent.objects.filter(action="lockout_clear").exists()
+
+
+def test_an_administrator_of_another_pidsl_cannot_unlock(cast):
+    with pytest.raises(PolicyViolation):
+        lockout_clear(actor=cast.dave, user=cast.carol)
+
+
+def test_agency_staff_unlock_anyone(cast):
+    lockout_clear(actor=cast.agency, user=cast.alice)
+    assert AuditEvent.objects.filter(action="lockout_clear", target_user=cast.alice).exists()
+
+
+def test_other_organizations_cannot_use_the_unlock_url(client, cast):
+    client.force_login(cast.erin)
+    assert client.post(reverse("subordinates:unlock", kwargs={"user_id": cast.carol.pk})).status_code == 403
