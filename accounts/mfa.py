@@ -24,7 +24,10 @@ def mfa_required(user) -> bool:
 
 
 def confirmed_device(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    # Asked by the gate middleware and the page frame: once a request is enough.
+    if not hasattr(user, "_posc_totp_device"):
+        user._posc_totp_device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return user._posc_totp_device
 
 
 def pending_device(user) -> TOTPDevice:
@@ -45,6 +48,8 @@ def totp_confirm(*, request, device: TOTPDevice, token: str) -> bool:
     TOTPDevice.objects.filter(user=request.user, confirmed=True).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    if hasattr(request.user, "_posc_totp_device"):
+        del request.user._posc_totp_device
     otp_login(request, device)
     audit_record(action=AuditEvent.Action.MFA_ENROLL, actor=request.user, target_user=request.user)
     return True

@@ -34,7 +34,8 @@ def temporary_password_expired(user) -> bool:
 def terms_accept(*, user, terms) -> None:
     """US-03: record that the user accepted this version of the terms, and when."""
     user.terms_version = terms.version
-    user.__dict__.pop("_posc_current_terms", None)
+    if hasattr(user, "_posc_current_terms"):
+        del user._posc_current_terms
     user.terms_accepted_at = timezone.now()
     user.save(update_fields=["terms_version", "terms_accepted_at"])
     audit_record(

@@ -1,10 +1,12 @@
+from datetime import date
+
 from django import forms
 from django.core.validators import RegexValidator
 
 from accounts.models import pin_validator, zip_validator
 from subordinates.forms import birth_validator, name_validator
 
-from .models import BroadcastMessage, Organization
+from .models import BroadcastMessage, Organization, PidSl
 
 
 class PidSlFields(forms.Form):
@@ -28,6 +30,14 @@ class PidSlFields(forms.Form):
     def clean_service_location(self):
         return self.cleaned_data["service_location"].upper()
 
+    def clean(self):
+        data = super().clean()
+        # The service refuses a taken code too, but above the form; here it shows at the field.
+        code = (data.get("provider_id"), data.get("service_location"))
+        if all(code) and PidSl.objects.filter(provider_id=code[0], service_location=code[1]).exists():
+            self.add_error("provider_id", f"{''.join(code)} is already enrolled.")
+        return data
+
     def clean_zip_code(self):
         value = self.cleaned_data["zip_code"].replace("-", "")
         if value:
@@ -45,6 +55,12 @@ class EnrollForm(PidSlFields):
     is_sco = forms.BooleanField(label="SCO", required=False)
 
     field_order = ["name", "kind", "is_long_term_care", "is_pace", "is_sco"]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if Organization.objects.filter(name=name).exists():
+            raise forms.ValidationError(f"{name} is already enrolled; add a PID/SL to it instead.")
+        return name
 
 
 class AddPidSlForm(PidSlFields):
@@ -80,6 +96,16 @@ class RegistrationForm(forms.Form):
     )
     password = forms.CharField(label="Password", widget=forms.PasswordInput, max_length=256)
     password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, max_length=256)
+
+    def clean_birth_date(self):
+        # US-02: a real month/day (02/30 passes the mm/dd pattern, not the calendar).
+        value = self.cleaned_data["birth_date"]
+        month, day = (int(x) for x in value.split("/"))
+        try:
+            date(2000, month, day)
+        except ValueError:
+            raise forms.ValidationError("Enter a real date of birth as mm/dd. (US-02)") from None
+        return value
 
     def clean_zip_code(self):
         value = self.cleaned_data["zip_code"].replace("-", "")

@@ -122,7 +122,9 @@ class ChangeRequestsView(AgencyRequiredMixin, View):
         return render(request, "agency/change_requests.html", {"page": page})
 
     def post(self, request):
-        change = get_object_or_404(PrimaryChangeRequest, pk=request.POST.get("request_id") or 0)
+        # A non-number would reach the pk lookup and fail with a 500.
+        request_id = request.POST.get("request_id", "")
+        change = get_object_or_404(PrimaryChangeRequest, pk=int(request_id) if request_id.isdecimal() else 0)
         decision = request.POST.get("decision")
         note = request.POST.get("note", "")[:500]
         try:

@@ -1,0 +1,133 @@
+"""First sign-in (US-03, US-04), registration with the PIN letter (seeds 001, 002) and a
+Primary User change approved by MassHealth (PU-06), clicked through on the demo data."""
+
+import re
+
+from playwright.sync_api import expect
+
+from providers.models import Access
+
+NEW_PASSWORD = "lantern orchard velvet summit"
+
+
+def sign_out(page):
+    page.get_by_role("button", name="Logout").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def accept_terms(page, shot):
+    expect(page.get_by_role("heading", name=re.compile("Terms and Conditions"))).to_be_visible()
+    shot("terms")
+    page.get_by_role("button", name="I Accept").click()
+
+
+def nav(page):
+    return page.get_by_role("navigation", name="Provider Services")
+
+
+def test_tnguyen_accepts_the_terms_then_must_change_her_password(page, sign_in, shot, demo):
+    sign_in("tnguyen")
+    accept_terms(page, shot)
+    # US-04: nothing but Change Password until she has chosen her own.
+    expect(page.get_by_role("heading", name="Change Password")).to_be_visible()
+    page.goto(f"{demo.url}/")
+    expect(page.get_by_role("heading", name="Change Password")).to_be_visible()
+    shot("must-change-password")
+    page.locator("#id_old_password").fill("demo-posc-2026-portal")
+    page.locator("#id_new_password1").fill(NEW_PASSWORD)
+    page.locator("#id_new_password2").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Change Password").click()
+    expect(page.get_by_text("Your password was changed.")).to_be_visible()
+    row = page.get_by_role("row").filter(has_text="110000001B")
+    expect(row.locator("td").nth(1).locator(".tag")).to_have_text("Subordinate")
+    shot("home")
+    sign_out(page)
+    sign_in("tnguyen", NEW_PASSWORD)
+    expect(page.get_by_text("Welcome tnguyen")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text="110000001B")).to_be_visible()
+
+
+def test_agency_enrolls_a_provider_and_the_designee_registers_with_the_pin_letter(page, sign_in, shot, demo):
+    sign_in("agency.admin")
+    nav(page).get_by_role("link", name="MassHealth Agency").click()
+    nav(page).get_by_role("link", name="Enroll a Provider").click()
+    page.locator("#id_name").fill("Cape Ann Family Health")
+    page.locator("#id_provider_id").fill("660000001")
+    page.locator("#id_service_location").fill("A")
+    page.locator("#id_pidsl_name").fill("Cape Ann Family Health - Gloucester")
+    page.locator("#id_street").fill("9 Main St")
+    page.locator("#id_city").fill("Gloucester")
+    page.locator("#id_zip_code").fill("01930")
+    page.locator("#id_designee_first_name").fill("Nina")
+    page.locator("#id_designee_last_name").fill("Alvarez")
+    page.locator("#id_designee_email").fill("nina.alvarez@example.org")
+    shot("enroll")
+    page.get_by_role("button", name="Enroll and issue the PIN letter").click()
+    expect(page.get_by_role("heading", name="Provider PIN Registration Letter")).to_be_visible()
+    pin = page.get_by_test_id("letter-pin").inner_text().strip()
+    pidsl = page.get_by_test_id("letter-pidsl").inner_text().strip()
+    assert pidsl == "660000001A"
+    assert len(pin) == 10
+    shot("letter")
+    sign_out(page)
+
+    page.get_by_role("link", name="Register on the POSC").click()
+    page.locator("#id_pidsl").fill(pidsl)
+    page.locator("#id_registration_pin").fill(pin)
+    page.locator("#id_first_name").fill("Nina")
+    page.locator("#id_last_name").fill("Alvarez")
+    page.locator("#id_birth_date").fill("04/12")
+    page.locator("#id_pin").fill("5678")
+    page.locator("#id_email").fill("nina.alvarez@example.org")
+    page.locator("#id_zip_code").fill("01930")
+    page.locator("#id_username").fill("nalvarez")
+    page.locator("#id_password").fill(NEW_PASSWORD)
+    page.locator("#id_password2").fill(NEW_PASSWORD)
+    shot("register")
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("status")).to_contain_text("You are registered as nalvarez")
+    shot("registered")
+
+    page.get_by_role("link", name="Sign in").click()
+    page.get_by_label("User ID").fill("nalvarez")
+    page.get_by_label("Password").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    accept_terms(page, shot)
+    row = page.get_by_role("row").filter(has_text="660000001A")
+    expect(row.locator("td").nth(1).locator(".tag")).to_have_text("Primary User")
+    shot("home")
+
+
+def test_a_primary_user_change_filed_by_mhughes_and_approved_by_agency(page, sign_in, shot, demo):
+    sign_in("mhughes")
+    nav(page).get_by_role("link", name="Manage Subordinate Accounts").click()
+    page.get_by_label("Provider", exact=True).select_option("110000001A")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="Change Primary User").click()
+    expect(page.get_by_role("heading", name="Change Primary User")).to_be_visible()
+    page.get_by_label("User ID of the new Primary User").fill("rpatel")
+    page.get_by_label("Reason").fill("Maria moves to the Quincy office.")
+    shot("change-primary")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("status")).to_contain_text("Your request to make rpatel the Primary User of 110000001A")
+    shot("filed")
+    sign_out(page)
+
+    sign_in("agency.admin")
+    nav(page).get_by_role("link", name="MassHealth Agency").click()
+    nav(page).get_by_role("link", name="Primary User Changes").click()
+    row = page.get_by_role("row").filter(has_text="110000001A")
+    expect(row).to_contain_text("rpatel")
+    shot("pending")
+    row.get_by_role("button", name="Approve").click()
+    expect(page.get_by_role("status")).to_contain_text("rpatel is now the Primary User of 110000001A.")
+    shot("approved")
+    primary = Access.objects.open().get(pidsl__provider_id="110000001", pidsl__service_location="A", role="primary")
+    assert primary.user.username == "rpatel"
+    sign_out(page)
+
+    sign_in("rpatel")
+    row = page.get_by_role("row").filter(has_text="110000001A")
+    expect(row.locator("td").nth(1).locator(".tag")).to_have_text("Primary User")  # no longer "Backup Primary User"
+    expect(row).to_contain_text("Ravi Patel")
+    shot("rpatel-home")
