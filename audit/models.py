@@ -66,3 +66,130 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username or '-'} {self.get_action_display()}"
+
+
+class AccessReview(models.Model):
+    """A periodic review of every open link to an organization's PID/SLs (AR-01, AR-02)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLETED = "completed", "Completed"
+
+    organization = models.ForeignKey("providers.Organization", on_delete=models.PROTECT, related_name="reviews")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    due_date = models.DateField(db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    attestation = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-due_date"]
+        constraints = [
+            # The daily job may run twice: one review per organization and period.
+            models.UniqueConstraint(fields=["organization", "period_end"], name="review_one_per_period"),
+            models.UniqueConstraint(
+                fields=["organization"], condition=models.Q(status="open"), name="review_one_open_per_org"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Access review of {self.organization} due {self.due_date}"
+
+
+class ReviewItem(models.Model):
+    """One user's access at one PID/SL, as it stood when the review was created, and the decision."""
+
+    class Decision(models.TextChoices):
+        KEEP = "keep", "Keep"
+        MODIFY = "modify", "Modify services"
+        REMOVE = "remove", "Remove from the PID/SL"
+        DEACTIVATE = "deactivate", "Deactivate the user"
+
+    review = models.ForeignKey(AccessReview, on_delete=models.PROTECT, related_name="items")
+    access = models.ForeignKey("providers.Access", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    pidsl = models.ForeignKey("providers.PidSl", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=12)
+    outside_user = models.BooleanField(default=False)
+    services_before = models.JSONField(default=list)
+    last_login = models.DateTimeField(null=True, blank=True)
+    findings = models.JSONField(default=list)
+    decision = models.CharField(max_length=12, choices=Decision.choices, blank=True)
+    services_after = models.JSONField(default=list)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pidsl_id", "user_id"]
+        constraints = [models.UniqueConstraint(fields=["review", "access"], name="review_item_one_per_access")]
+        indexes = [models.Index(fields=["review", "decision"], name="review_item_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} at {self.pidsl_id} in review {self.review_id}"
+
+
+class ReviewReminder(models.Model):
+    """A reminder or escalation sent for a review; unique so a rerun on the same day sends nothing twice (AR-03)."""
+
+    class Kind(models.TextChoices):
+        DUE_IN_14 = "due_14", "Due in 14 days"
+        DUE_IN_7 = "due_7", "Due in 7 days"
+        DUE_IN_1 = "due_1", "Due tomorrow"
+        OVERDUE = "overdue", "Overdue"
+
+    review = models.ForeignKey(AccessReview, on_delete=models.PROTECT, related_name="reminders")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    on_date = models.DateField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["review", "kind", "on_date"], name="reminder_once_per_day"),
+        ]
+
+
+class Report(models.Model):
+    """A stored report file: a completed review's CSV/PDF (immutable) or a User Access Report."""
+
+    class Kind(models.TextChoices):
+        REVIEW_CSV = "review_csv", "Access review (CSV)"
+        REVIEW_PDF = "review_pdf", "Access review (PDF)"
+        USER_ACCESS_CSV = "user_access_csv", "User Access Report (CSV)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Building"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    organization = models.ForeignKey("providers.Organization", on_delete=models.PROTECT, related_name="reports")
+    review = models.ForeignKey(AccessReview, null=True, blank=True, on_delete=models.PROTECT, related_name="reports")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    file_path = models.CharField(max_length=500, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.organization} ({self.status})"

@@ -26,6 +26,16 @@ class Organization(models.Model):
     is_sco = models.BooleanField("SCO", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class ReviewFrequency(models.IntegerChoices):
+        # AR-01: never longer than 12 months; the value is the number of months.
+        QUARTERLY = 3, "Quarterly"
+        SEMI_ANNUAL = 6, "Semi-annual"
+        ANNUAL = 12, "Annual"
+
+    review_frequency = models.PositiveSmallIntegerField(
+        choices=ReviewFrequency.choices, default=ReviewFrequency.SEMI_ANNUAL
+    )
+
     class Meta:
         ordering = ["name"]
 
