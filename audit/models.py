@@ -157,6 +157,9 @@ class ReviewReminder(models.Model):
             models.UniqueConstraint(fields=["review", "kind", "on_date"], name="reminder_once_per_day"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for review {self.review_id} on {self.on_date}"
+
 
 class Report(models.Model):
     """A stored report file: a completed review's CSV/PDF (immutable) or a User Access Report."""
