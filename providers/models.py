@@ -265,10 +265,20 @@ class Notification(models.Model):
         OUTSIDE_REMOVE = "outside_remove", "Your user was removed by another organization"
         USER_DEACTIVATED = "user_deactivated", "A linked user was deactivated"
         USER_REMOVED = "user_removed", "A linked user was removed"
+        REVIEW_CREATED = "review_created", "An access review was started"
+        REVIEW_REMINDER = "review_reminder", "An access review is due soon"
+        REVIEW_OVERDUE = "review_overdue", "An access review is overdue"
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="notifications")
+    # Set for a message to one person (a compliance officer, agency staff); empty means the
+    # organization's administrators.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    subject_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    subject_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     pidsl = models.ForeignKey(PidSl, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     message = models.TextField()
     created_at = models.DateTimeField()

@@ -38,7 +38,12 @@ def notify_organizations(*, organization_ids, kind: str, subject_user, message: 
         )
         for org_id in sorted(organization_ids)
     ]
-    Notification.objects.bulk_create(rows)
+    return notifications_save(rows)
+
+
+def notifications_save(rows: list[Notification]) -> int:
+    """Write notification rows in the caller's transaction; delivery is asked for after commit."""
+    Notification.objects.bulk_create(rows, batch_size=1000)
     if rows:
         transaction.on_commit(_deliver_soon)
     return len(rows)
@@ -66,15 +71,18 @@ def notifications_deliver(*, batch_size: int = 200) -> int:
     while True:
         with transaction.atomic():
             batch = list(
-                Notification.objects.select_for_update(skip_locked=True)
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(delivered_at__isnull=True)
-                .select_related("organization", "subject_user")
+                .select_related("organization", "subject_user", "recipient")
                 .order_by("created_at")[:batch_size]
             )
             if not batch:
                 return sent
             for note in batch:
-                recipients = administrator_emails(note.organization)
+                if note.recipient_id:
+                    recipients = [note.recipient.email] if note.recipient.email and note.recipient.is_active else []
+                else:
+                    recipients = administrator_emails(note.organization)
                 if recipients:
                     send_mail(
                         subject=f"POSC: {note.get_kind_display()}",

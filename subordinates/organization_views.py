@@ -2,6 +2,7 @@
 outside links, LK-02), deactivate/reactivate (US-06), the backup (PU-02, PU-05), notifications."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
@@ -106,8 +107,23 @@ class BackupView(PidSlAdministratorMixin, View):
         )
 
 
-class NotificationsView(OrganizationAdministratorMixin, View):
-    """View Notifications: what other organizations did with this organization's users (LK-02)."""
+class NotificationsView(LoginRequiredMixin, View):
+    """View Notifications: what other organizations did with this organization's users (LK-02),
+    and access-review reminders and escalations (AR-03). For administrators, compliance
+    officers and agency staff; each sees only what was addressed to them or their organization."""
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not (
+            user.is_active
+            and (
+                user.is_agency_staff
+                or selectors.administered_organization_ids(user)
+                or user.compliance_assignments.filter(ended_at__isnull=True).exists()
+            )
+        ):
+            refuse(request, "notifications of no organization")
+        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
         page = Paginator(selectors.notifications_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))

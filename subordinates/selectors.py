@@ -74,8 +74,9 @@ def administered_organization_ids(user) -> set[int]:
 def notifications_for(user):
     from providers.models import Notification
 
+    mine = Q(recipient=user) | Q(recipient__isnull=True, organization_id__in=administered_organization_ids(user))
     return (
-        Notification.objects.filter(organization_id__in=administered_organization_ids(user))
+        Notification.objects.filter(mine)
         .select_related("subject_user", "pidsl", "organization")
         .order_by("-created_at")
     )

@@ -52,7 +52,7 @@ SCREENS = (
     Screen("users", lambda c: {}, ("get",), ANY_ADMIN),
     Screen("deactivate", lambda c: {"user_id": c.carol.pk}, ("post",), ORGANIZATION_ADMINS),
     Screen("reactivate", lambda c: {"user_id": _deactivated(c.frank).pk}, ("post",), ORGANIZATION_ADMINS),
-    Screen("notifications", lambda c: {}, ("get",), ANY_ADMIN),
+    Screen("notifications", lambda c: {}, ("get",), ANY_ADMIN | {"compliance"}),
     Screen("results", lambda c: {"pidsl": c.pidsl_a.code}, ("get",), PIDSL_ADMINS),
     Screen("add", lambda c: {"pidsl": c.pidsl_a.code}, ("get", "post"), PIDSL_ADMINS, lambda c: new_person()),
     Screen(
