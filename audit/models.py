@@ -34,6 +34,12 @@ class AuditEvent(models.Model):
         REGISTRATION = "registration", "Primary User registered"
         REGISTRATION_FAILED = "registration_failed", "Registration refused"
         BROADCAST_POST = "broadcast_post", "Broadcast message posted"
+        REVIEW_CREATE = "review_create", "Access review started"
+        REVIEW_DECISION = "review_decision", "Access review decision"
+        REVIEW_COMPLETE = "review_complete", "Access review completed"
+        REVIEW_SCHEDULE = "review_schedule", "Access review schedule changed"
+        REPORT_REQUEST = "report_request", "Report requested"
+        REPORT_DOWNLOAD = "report_download", "Report downloaded"
 
     at = models.DateTimeField(db_index=True)
     action = models.CharField(max_length=30, choices=Action.choices)
@@ -54,6 +60,10 @@ class AuditEvent(models.Model):
     after = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     detail = models.CharField(max_length=500, blank=True)
+    # ASVS 16.4.2 tamper evidence: each record's SHA-256 covers its content and the previous
+    # record's hash (audit/chain.py), so an edit or a removal behind the trigger's back shows.
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -196,3 +206,26 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.organization} ({self.status})"
+
+
+class FindingSnapshot(models.Model):
+    """One organization's compliance findings as the nightly scan found them (audit/findings.py),
+    so the compliance page can say when the scan last ran and a night can be compared with the next."""
+
+    organization = models.ForeignKey(
+        "providers.Organization", on_delete=models.PROTECT, related_name="finding_snapshots"
+    )
+    computed_at = models.DateTimeField()
+    counts = models.JSONField(default=dict)  # {rule ID: number of findings}
+    findings = models.JSONField(default=list)  # Finding.as_json() of each
+
+    class Meta:
+        ordering = ["-computed_at"]
+        indexes = [models.Index(fields=["organization", "-computed_at"], name="finding_snapshot_recent")]
+
+    def __str__(self) -> str:
+        return f"Findings of {self.organization} at {self.computed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())

@@ -1,7 +1,11 @@
 """Writing audit records. Every service writes one inside its own transaction."""
 
+import json
+
+from django.db import transaction
 from django.utils import timezone
 
+from .chain import chain_append
 from .context import client_ip
 from .models import AuditEvent
 
@@ -10,7 +14,9 @@ _SENSITIVE = frozenset({"pin", "birth_month", "birth_day", "password", "date_of_
 
 def _scrub(payload: dict | None) -> dict:
     # ASVS 16.2.5: PINs, dates of birth and passwords never reach the audit trail.
-    return {k: v for k, v in (payload or {}).items() if k not in _SENSITIVE}
+    scrubbed = {k: v for k, v in (payload or {}).items() if k not in _SENSITIVE}
+    # Hash what the database will give back (tuples as lists, keys as strings), or the chain breaks.
+    return json.loads(json.dumps(scrubbed))
 
 
 def audit_record(
@@ -27,7 +33,7 @@ def audit_record(
 ) -> AuditEvent:
     if organization is None and pidsl is not None:
         organization = pidsl.organization
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         at=timezone.now(),
         action=action,
         actor=actor,
@@ -41,3 +47,6 @@ def audit_record(
         ip_address=client_ip.get(),
         detail=detail[:500],
     )
+    # Inside the caller's transaction when there is one (a savepoint), so the chain lock lasts until it commits.
+    with transaction.atomic():
+        return chain_append(event)

@@ -1,11 +1,13 @@
 """The POSC's left-hand navigation (seeds 004): an entry shows only when the user holds,
-at some PID/SL, a service it needs. One query: the user's guardian permissions."""
+at some PID/SL, a service it needs. One query: the user's guardian permissions (and whether
+they are a compliance officer)."""
 
 from dataclasses import dataclass
 
+from django.db.models import Value
 from django.urls import reverse
 
-from providers.models import PidSlUserObjectPermission
+from providers.models import ComplianceAssignment, PidSlUserObjectPermission
 
 from .areas import AREAS
 
@@ -17,11 +19,23 @@ class NavEntry:
     children: tuple["NavEntry", ...] = ()
 
 
+# Not a service code (those are slugs): marks a compliance officer among the held codes.
+COMPLIANCE_OFFICER = "@compliance_officer"
+
+
 def held_service_codes(user) -> set[str]:
+    """The services the user holds at some PID/SL, plus COMPLIANCE_OFFICER when they are one.
+
+    One UNION query rather than a second lookup on every page (the page query bounds count it)."""
     if not user.is_active:
         return set()
     codenames = PidSlUserObjectPermission.objects.filter(user=user).values_list("permission__codename", flat=True)
-    return {c.removeprefix("svc_") for c in codenames.distinct()}
+    officer = (
+        ComplianceAssignment.objects.filter(user=user, ended_at__isnull=True)
+        .annotate(mark=Value(COMPLIANCE_OFFICER))
+        .values_list("mark", flat=True)
+    )
+    return {c.removeprefix("svc_") for c in codenames.union(officer)}
 
 
 def navigation_for(user) -> list[NavEntry]:
@@ -42,6 +56,13 @@ def navigation_for(user) -> list[NavEntry]:
                 ),
             )
         )
+    # AU-01: the trail's readers: agency staff, compliance officers, and the PID/SL administrators
+    # (who hold Manage Subordinate Accounts).
+    if user.is_active and (user.is_agency_staff or {"manage_subordinates", COMPLIANCE_OFFICER} & held):
+        entries.append(NavEntry("Audit Trail", reverse("audit:trail")))
+        # The compliance page has the same readers (audit/access.py), so the same test.
+        entries.append(NavEntry("Compliance", reverse("compliance:index")))
+        entries.append(NavEntry("Access Reviews", reverse("reviews:index")))
     entries += [e for e in areas if e.label in ("Reference Publications", "News & Updates", "Related Links")]
     entries.append(NavEntry("Change Password", reverse("accounts:password_change")))
     entries.append(NavEntry("Two-Step Verification", reverse("accounts:mfa_setup")))

@@ -19,7 +19,7 @@ def _deliver_soon() -> None:
     try:
         notifications_deliver.delay()
     except Exception:  # noqa: BLE001 - a broker outage must never fail the request that caused it
-        logger.warning("Notification delivery deferred: the task queue is unreachable.", exc_info=True)
+        logger.warning("Notification delivery deferred to the periodic task.", exc_info=True)
 
 
 def organizations_linked_to(user) -> set[int]:

@@ -6,7 +6,7 @@ from tests import factories
 from tests.view_helpers import page, url
 
 # Session, user, PID/SL, permissions (3), count, page, dropdown, navigation, session save.
-MAX_QUERIES = 13
+MAX_QUERIES = 16
 
 
 def results(cast):

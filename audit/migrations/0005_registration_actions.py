@@ -4,15 +4,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0004_more_actions'),
+        ("audit", "0004_more_actions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('sign_in', 'Signed in'), ('sign_in_failed', 'Sign-in failed'), ('sign_out', 'Signed out'), ('password_change', 'Password changed'), ('password_reset', 'Password reset'), ('terms_accept', 'Terms accepted'), ('org_enroll', 'Organization enrolled'), ('primary_designate', 'Primary User designated'), ('backup_appoint', 'Backup Primary User appointed'), ('user_create', 'User created'), ('user_update', 'User updated'), ('user_deactivate', 'User deactivated'), ('user_reactivate', 'User reactivated'), ('services_change', 'Services changed'), ('link_create', 'User linked'), ('link_end', 'User removed'), ('change_request_file', 'Primary User change requested'), ('change_request_approve', 'Primary User change approved'), ('change_request_reject', 'Primary User change rejected'), ('compliance_grant', 'Compliance officer appointed'), ('access_refused', 'Access refused'), ('mfa_enroll', 'Two-step verification set up'), ('mfa_failed', 'Two-step verification failed'), ('lockout_clear', 'Sign-in lockout cleared'), ('designation_approve', 'Primary User designation approved (PIN letter issued)'), ('registration', 'Primary User registered'), ('registration_failed', 'Registration refused'), ('broadcast_post', 'Broadcast message posted')], max_length=30),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("sign_in", "Signed in"),
+                    ("sign_in_failed", "Sign-in failed"),
+                    ("sign_out", "Signed out"),
+                    ("password_change", "Password changed"),
+                    ("password_reset", "Password reset"),
+                    ("terms_accept", "Terms accepted"),
+                    ("org_enroll", "Organization enrolled"),
+                    ("primary_designate", "Primary User designated"),
+                    ("backup_appoint", "Backup Primary User appointed"),
+                    ("user_create", "User created"),
+                    ("user_update", "User updated"),
+                    ("user_deactivate", "User deactivated"),
+                    ("user_reactivate", "User reactivated"),
+                    ("services_change", "Services changed"),
+                    ("link_create", "User linked"),
+                    ("link_end", "User removed"),
+                    ("change_request_file", "Primary User change requested"),
+                    ("change_request_approve", "Primary User change approved"),
+                    ("change_request_reject", "Primary User change rejected"),
+                    ("compliance_grant", "Compliance officer appointed"),
+                    ("access_refused", "Access refused"),
+                    ("mfa_enroll", "Two-step verification set up"),
+                    ("mfa_failed", "Two-step verification failed"),
+                    ("lockout_clear", "Sign-in lockout cleared"),
+                    ("designation_approve", "Primary User designation approved (PIN letter issued)"),
+                    ("registration", "Primary User registered"),
+                    ("registration_failed", "Registration refused"),
+                    ("broadcast_post", "Broadcast message posted"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

@@ -6,105 +6,236 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0005_registration_actions'),
-        ('providers', '0004_organization_review_frequency'),
+        ("audit", "0005_registration_actions"),
+        ("providers", "0004_organization_review_frequency"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccessReview',
+            name="AccessReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('due_date', models.DateField(db_index=True)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('completed', 'Completed')], default='open', max_length=10)),
-                ('created_at', models.DateTimeField()),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('attestation', models.TextField(blank=True)),
-                ('completed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='providers.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                ("due_date", models.DateField(db_index=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("completed", "Completed")], default="open", max_length=10
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("attestation", models.TextField(blank=True)),
+                (
+                    "completed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="reviews", to="providers.organization"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-due_date'],
+                "ordering": ["-due_date"],
             },
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('review_csv', 'Access review (CSV)'), ('review_pdf', 'Access review (PDF)'), ('user_access_csv', 'User Access Report (CSV)')], max_length=20)),
-                ('status', models.CharField(choices=[('pending', 'Waiting'), ('running', 'Building'), ('done', 'Ready'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('requested_at', models.DateTimeField()),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('rows_total', models.PositiveIntegerField(default=0)),
-                ('rows_done', models.PositiveIntegerField(default=0)),
-                ('file_path', models.CharField(blank=True, max_length=500)),
-                ('sha256', models.CharField(blank=True, max_length=64)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('error', models.CharField(blank=True, max_length=500)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='providers.organization')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('review', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='audit.accessreview')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("review_csv", "Access review (CSV)"),
+                            ("review_pdf", "Access review (PDF)"),
+                            ("user_access_csv", "User Access Report (CSV)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting"),
+                            ("running", "Building"),
+                            ("done", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("requested_at", models.DateTimeField()),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("rows_total", models.PositiveIntegerField(default=0)),
+                ("rows_done", models.PositiveIntegerField(default=0)),
+                ("file_path", models.CharField(blank=True, max_length=500)),
+                ("sha256", models.CharField(blank=True, max_length=64)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("error", models.CharField(blank=True, max_length=500)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="reports", to="providers.organization"
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "review",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reports",
+                        to="audit.accessreview",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at'],
+                "ordering": ["-requested_at"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewItem',
+            name="ReviewItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(max_length=12)),
-                ('outside_user', models.BooleanField(default=False)),
-                ('services_before', models.JSONField(default=list)),
-                ('last_login', models.DateTimeField(blank=True, null=True)),
-                ('findings', models.JSONField(default=list)),
-                ('decision', models.CharField(blank=True, choices=[('keep', 'Keep'), ('modify', 'Modify services'), ('remove', 'Remove from the PID/SL'), ('deactivate', 'Deactivate the user')], max_length=12)),
-                ('services_after', models.JSONField(default=list)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('access', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='providers.access')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('pidsl', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='providers.pidsl')),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='items', to='audit.accessreview')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("role", models.CharField(max_length=12)),
+                ("outside_user", models.BooleanField(default=False)),
+                ("services_before", models.JSONField(default=list)),
+                ("last_login", models.DateTimeField(blank=True, null=True)),
+                ("findings", models.JSONField(default=list)),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("keep", "Keep"),
+                            ("modify", "Modify services"),
+                            ("remove", "Remove from the PID/SL"),
+                            ("deactivate", "Deactivate the user"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("services_after", models.JSONField(default=list)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "access",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="providers.access"
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "pidsl",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="providers.pidsl"
+                    ),
+                ),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="items", to="audit.accessreview"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pidsl_id', 'user_id'],
+                "ordering": ["pidsl_id", "user_id"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewReminder',
+            name="ReviewReminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('due_14', 'Due in 14 days'), ('due_7', 'Due in 7 days'), ('due_1', 'Due tomorrow'), ('overdue', 'Overdue')], max_length=10)),
-                ('on_date', models.DateField()),
-                ('sent_at', models.DateTimeField()),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reminders', to='audit.accessreview')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("due_14", "Due in 14 days"),
+                            ("due_7", "Due in 7 days"),
+                            ("due_1", "Due tomorrow"),
+                            ("overdue", "Overdue"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("on_date", models.DateField()),
+                ("sent_at", models.DateTimeField()),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="reminders", to="audit.accessreview"
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='accessreview',
-            constraint=models.UniqueConstraint(fields=('organization', 'period_end'), name='review_one_per_period'),
+            model_name="accessreview",
+            constraint=models.UniqueConstraint(fields=("organization", "period_end"), name="review_one_per_period"),
         ),
         migrations.AddConstraint(
-            model_name='accessreview',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('organization',), name='review_one_open_per_org'),
+            model_name="accessreview",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "open")), fields=("organization",), name="review_one_open_per_org"
+            ),
         ),
         migrations.AddIndex(
-            model_name='reviewitem',
-            index=models.Index(fields=['review', 'decision'], name='review_item_pending'),
+            model_name="reviewitem",
+            index=models.Index(fields=["review", "decision"], name="review_item_pending"),
         ),
         migrations.AddConstraint(
-            model_name='reviewitem',
-            constraint=models.UniqueConstraint(fields=('review', 'access'), name='review_item_one_per_access'),
+            model_name="reviewitem",
+            constraint=models.UniqueConstraint(fields=("review", "access"), name="review_item_one_per_access"),
         ),
         migrations.AddConstraint(
-            model_name='reviewreminder',
-            constraint=models.UniqueConstraint(fields=('review', 'kind', 'on_date'), name='reminder_once_per_day'),
+            model_name="reviewreminder",
+            constraint=models.UniqueConstraint(fields=("review", "kind", "on_date"), name="reminder_once_per_day"),
         ),
     ]

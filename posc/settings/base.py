@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -203,6 +204,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "providers.tasks.notifications_deliver",
         "schedule": timedelta(minutes=1),
     },
+    "reviews-daily": {
+        "task": "audit.review_tasks.reviews_daily",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "reports-sweep": {
+        "task": "audit.review_tasks.reports_sweep",
+        "schedule": timedelta(minutes=10),
+    },
+    # The compliance page computes live; the snapshot is the record of each night's state.
+    "compliance-scan": {
+        "task": "audit.tasks.compliance_scan",
+        "schedule": crontab(hour=2, minute=0),
+    },
 }
 
 # Policy limits (POLICY.md); each is a setting so an organization's agreement can change it.
@@ -210,6 +224,9 @@ POSC_PRIMARY_PIDSL_FINDING = env_int("POSC_PRIMARY_PIDSL_FINDING", 25)  # PU-07 
 POSC_PRIMARY_PIDSL_CAP = env_int("POSC_PRIMARY_PIDSL_CAP", 100)  # PU-07 hard cap
 POSC_INACTIVITY_DAYS = env_int("POSC_INACTIVITY_DAYS", 90)  # US-07
 POSC_SUBORDINATE_PIDSL_FINDING = env_int("POSC_SUBORDINATE_PIDSL_FINDING", 20)  # SV-05
+POSC_REVIEW_DAYS_TO_COMPLETE = env_int("POSC_REVIEW_DAYS_TO_COMPLETE", 30)  # AR-03 due date
+POSC_REVIEW_REMINDER_DAYS = (14, 7, 1)  # AR-03 reminders before the due date
+POSC_REPORTS_DIR = os.environ.get("POSC_REPORTS_DIR", str(BASE_DIR / "var" / "reports"))
 POSC_REGISTRATION_PIN_DAYS = env_int("POSC_REGISTRATION_PIN_DAYS", 30)  # the PIN letter's life
 POSC_TEMP_PASSWORD_HOURS = env_int("POSC_TEMP_PASSWORD_HOURS", 72)  # US-04, ASVS 6.4.1
 # ASVS 7.3.2: a session ends 12 hours after sign-in whatever the activity.

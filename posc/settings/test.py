@@ -1,6 +1,7 @@
 """Tests run on PostgreSQL only: SQLite would hide the constraints and locks we rely on."""
 
 import os
+import tempfile
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -25,3 +26,5 @@ STORAGES = {
 # The MFA tests turn enforcement on where they prove it (tests/test_mfa.py); elsewhere
 # agency staff sign in with force_login and no authenticator.
 POSC_MFA_ENFORCED = False
+# Report files of a test run go to a throw-away folder.
+POSC_REPORTS_DIR = tempfile.mkdtemp(prefix="posc-reports-")

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('providers', '0003_designation_broadcast'),
+        ("providers", "0003_designation_broadcast"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='review_frequency',
-            field=models.PositiveSmallIntegerField(choices=[(3, 'Quarterly'), (6, 'Semi-annual'), (12, 'Annual')], default=6),
+            model_name="organization",
+            name="review_frequency",
+            field=models.PositiveSmallIntegerField(
+                choices=[(3, "Quarterly"), (6, "Semi-annual"), (12, "Annual")], default=6
+            ),
         ),
     ]

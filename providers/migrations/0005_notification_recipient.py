@@ -6,26 +6,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('providers', '0004_organization_review_frequency'),
+        ("providers", "0004_organization_review_frequency"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='recipient',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notifications', to=settings.AUTH_USER_MODEL),
+            model_name="notification",
+            name="recipient",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="notifications",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('outside_link', 'Your user was linked by another organization'), ('outside_remove', 'Your user was removed by another organization'), ('user_deactivated', 'A linked user was deactivated'), ('user_removed', 'A linked user was removed'), ('review_created', 'An access review was started'), ('review_reminder', 'An access review is due soon'), ('review_overdue', 'An access review is overdue')], max_length=20),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("outside_link", "Your user was linked by another organization"),
+                    ("outside_remove", "Your user was removed by another organization"),
+                    ("user_deactivated", "A linked user was deactivated"),
+                    ("user_removed", "A linked user was removed"),
+                    ("review_created", "An access review was started"),
+                    ("review_reminder", "An access review is due soon"),
+                    ("review_overdue", "An access review is overdue"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='subject_user',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="notification",
+            name="subject_user",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]

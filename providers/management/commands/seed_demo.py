@@ -234,6 +234,27 @@ class Command(BaseCommand):
             pidsl=ec_site,
             user=self._person(Person("eldercare.primary", "Victor", "Huang", (3, 30), "5501", "01608"), eldercare),
         )
+        self._review_history(eddys, admins=[primary[loc] for loc in "ABCD"], backups=list(site.values()))
+
+    def _review_history(self, eddys, admins, backups):
+        """Eddy's access reviews: one completed last quarter, one due in five days."""
+        from audit.models import AccessReview
+        from audit.reviews import review_complete, review_create, review_keep_remaining
+        from providers.models import Access
+
+        past = review_create(organization=eddys, actor=admins[0])
+        deciders = admins + [a.user for a in Access.objects.open().filter(pidsl__in=backups, role="backup")]
+        for person in deciders:
+            review_keep_remaining(actor=person, review=past)
+        review_complete(actor=admins[0], review=past, attested=True)
+        quarter_ago = timezone.localdate() - timedelta(days=95)
+        AccessReview.objects.filter(pk=past.pk).update(
+            period_start=quarter_ago - timedelta(days=182),
+            period_end=quarter_ago,
+            due_date=quarter_ago + timedelta(days=30),
+            completed_at=timezone.now() - timedelta(days=80),
+        )
+        review_create(organization=eddys, actor=admins[0], due_in_days=5)
 
     def _link_new(self, person: Person, org, actor, pidsl, services):
         user = self._person(person, org)

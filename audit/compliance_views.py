@@ -1,0 +1,79 @@
+"""The organization's Compliance page: its findings (audit/findings.py), computed on every load.
+
+Readers are those of audit/access.py. A fix link shows only to those who administer the
+finding's PID/SL: a compliance officer or agency staff reads the same findings as text."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views import View
+
+from providers.catalog import MANAGE_SUBORDINATES
+from providers.models import Access, Organization
+
+from .access import OrganizationViewerMixin, viewable_organization_ids
+from .findings import RULES, findings_for_organization
+from .models import AuditEvent, FindingSnapshot
+from .services import audit_record
+
+PAGE_SIZE = 25
+
+
+def fixable_pidsls(user, organization) -> dict[int, str]:
+    """{PID/SL id: role} of the organization where the user may use the Administer Account screens (PU-04)."""
+    if not user.is_active:
+        return {}
+    links = Access.objects.open().administrators().filter(user=user, services__code=MANAGE_SUBORDINATES)
+    return dict(links.filter(pidsl__organization=organization).values_list("pidsl_id", "role"))
+
+
+def may_fix(finding, fixable: dict[int, str]) -> bool:
+    if not finding.fix_url:
+        return False
+    if finding.pidsl is None:
+        # An organization's finding (an overdue review) is for any of its administrators (AR-05).
+        return bool(fixable)
+    if finding.pidsl.pk not in fixable:
+        return False
+    return not finding.fix_primary_only or fixable[finding.pidsl.pk] == Access.Role.PRIMARY
+
+
+class ComplianceIndexView(LoginRequiredMixin, View):
+    """The organizations the user may read; straight to the page when there is only one."""
+
+    def get(self, request):
+        ids = viewable_organization_ids(request.user)
+        organizations = Organization.objects.order_by("name")
+        if ids is not None:
+            organizations = organizations.filter(pk__in=ids)
+        page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
+        if page.paginator.count == 0:
+            # ASVS 16.3.2: refused authorization is recorded too.
+            audit_record(action=AuditEvent.Action.ACCESS_REFUSED, actor=request.user, detail="compliance pages")
+            raise PermissionDenied("You may not see any organization's compliance data.")
+        if page.paginator.count == 1:
+            return redirect("compliance:organization", org=page.object_list[0].pk)
+        return render(request, "audit/compliance.html", {"page": page})
+
+
+class ComplianceView(OrganizationViewerMixin, View):
+    def get(self, request, org):
+        findings = findings_for_organization(self.organization)
+        fixable = fixable_pidsls(request.user, self.organization)
+        groups = []
+        for rule in RULES.values():
+            rows = [(f, may_fix(f, fixable)) for f in findings if f.rule == rule.id]
+            if rows:
+                groups.append((rule, rows))
+        return render(
+            request,
+            "audit/compliance.html",
+            {
+                "organization": self.organization,
+                "groups": groups,
+                "total": len(findings),
+                # The stored list can be long; the page needs only when and how many.
+                "last_scan": FindingSnapshot.objects.filter(organization=self.organization).defer("findings").first(),
+            },
+        )

@@ -1,0 +1,387 @@
+"""Compliance findings: the states POLICY.md allows but reports until they are fixed.
+
+Every rule of kind "finding" is computed here and nowhere else, so the compliance page, the
+nightly scan and any report show the same list. Each rule is one or two set-based queries over
+every organization asked for at once: a page or the nightly scan costs the same number of
+queries however many PID/SLs, users and sign-ins an organization has.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from providers import catalog
+from providers.models import Access, Organization, PidSl, Service
+
+from .models import AccessReview, AuditEvent
+
+HIGH = "high"
+MEDIUM = "medium"
+
+# US-08: two successful sign-ins of one user ID from different addresses this close together
+# look like two people sharing it. A phone moving between networks or a VPN reconnecting
+# looks the same, which is why this is a finding for a person to judge, never a refusal.
+SHARED_ID_WINDOW = timedelta(minutes=10)
+SHARED_ID_LOOKBACK = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    severity: str
+
+
+RULES: dict[str, Rule] = {
+    rule.id: rule
+    for rule in (
+        Rule("PU-03", "PID/SL without an active backup, or with an inactive Primary User or backup", HIGH),
+        Rule("PU-07", "Primary User of too many PID/SLs", MEDIUM),
+        Rule("US-07", "User not signed in for the inactivity window", MEDIUM),
+        Rule("US-08", "Signs of a shared user ID", HIGH),
+        Rule("SV-04", "Subordinate holding every grantable service", MEDIUM),
+        Rule("SV-05", "Subordinate linked to too many PID/SLs", MEDIUM),
+        Rule("AR-03", "Overdue access review", HIGH),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    organization_id: int
+    subject: str
+    action: str
+    pidsl: PidSl | None = None
+    user: object | None = None
+    fix_url: str = ""
+    # The backup screen is the Primary User's alone (PU-02); any administrator may use the others.
+    fix_primary_only: bool = False
+
+    def as_json(self) -> dict:
+        """What a snapshot keeps: codes and user IDs, readable whatever later happens to the rows."""
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "subject": self.subject,
+            "action": self.action,
+            "pidsl": self.pidsl.code if self.pidsl else None,
+            "user": self.user.username if self.user else None,
+            "fix_url": self.fix_url,
+        }
+
+
+def _finding(rule_id: str, organization_id: int, subject: str, action: str, **kwargs) -> Finding:
+    return Finding(rule_id, RULES[rule_id].severity, organization_id, subject, action, **kwargs)
+
+
+def _who(user) -> str:
+    return f"{user.display_name} ({user.username})"
+
+
+def _update_url(access: Access) -> str:
+    return reverse("subordinates:update", kwargs={"pidsl": access.pidsl.code, "access_id": access.pk})
+
+
+def _backup_url(pidsl: PidSl) -> str:
+    return reverse("subordinates:backup", kwargs={"pidsl": pidsl.code})
+
+
+def _change_primary_url(pidsl: PidSl) -> str:
+    return reverse("providers:change_primary", kwargs={"pidsl": pidsl.code})
+
+
+def _last_seen():
+    # A user who has never signed in counts from when the link was granted (PU-03, US-07).
+    return Coalesce("user__last_login", "granted_at")
+
+
+def _open_links_at(org_ids) -> QuerySet[Access]:
+    return (
+        Access.objects.open()
+        .filter(pidsl__organization_id__in=org_ids)
+        .select_related("user", "pidsl")
+        .order_by("pidsl__organization_id", "pidsl__provider_id", "pidsl__service_location", "user__username")
+    )
+
+
+def _open_links_count(**filters) -> Subquery:
+    """The number of open links of the outer row's user (anywhere, every organization)."""
+    links = Access.objects.open().filter(user=OuterRef("user_id"), **filters)
+    return Subquery(links.values("user_id").annotate(n=Count("pk")).values("n"))
+
+
+def _first_per_user(links: Iterable[Access]) -> Iterator[Access]:
+    """One finding per user and organization, at the first of its PID/SLs."""
+    seen = set()
+    for access in links:
+        key = (access.pidsl.organization_id, access.user_id)
+        if key not in seen:
+            seen.add(key)
+            yield access
+
+
+def _never_or_since(user) -> str:
+    if user.last_login is None:
+        return "has never signed in"
+    return f"has not signed in since {timezone.localdate(user.last_login):%m/%d/%Y}"
+
+
+def pu03_backup_and_activity(org_ids, now: datetime) -> Iterator[Finding]:
+    cutoff = now - timedelta(days=settings.POSC_INACTIVITY_DAYS)
+    administrators = defaultdict(dict)
+    for access in _open_links_at(org_ids).administrators().annotate(last_seen=_last_seen()):
+        administrators[access.pidsl_id][access.role] = access
+    for pidsl in PidSl.objects.filter(organization_id__in=org_ids).order_by("provider_id", "service_location"):
+        held = administrators[pidsl.pk]
+        if Access.Role.BACKUP not in held:
+            yield _finding(
+                "PU-03",
+                pidsl.organization_id,
+                f"{pidsl} has no backup Primary User.",
+                "The Primary User appoints a backup Primary User.",
+                pidsl=pidsl,
+                fix_url=_backup_url(pidsl),
+                fix_primary_only=True,
+            )
+        for access in held.values():
+            if not access.user.is_active:
+                problem = "is deactivated"
+            elif access.last_seen < cutoff:
+                problem = _never_or_since(access.user)
+            else:
+                continue
+            subject = f"The {access.get_role_display()} of {pidsl.code}, {_who(access.user)}, {problem}."
+            if access.role == Access.Role.PRIMARY:
+                # PU-06: only an approved change request replaces a Primary User.
+                action, fix_url, primary_only = (
+                    "File a Primary User change request naming an active replacement.",
+                    _change_primary_url(pidsl),
+                    False,
+                )
+            else:
+                action, fix_url, primary_only = (
+                    "The Primary User appoints an active backup, or the backup signs in.",
+                    _backup_url(pidsl),
+                    True,
+                )
+            yield _finding(
+                "PU-03",
+                pidsl.organization_id,
+                subject,
+                action,
+                pidsl=pidsl,
+                user=access.user,
+                fix_url=fix_url,
+                fix_primary_only=primary_only,
+            )
+
+
+def pu07_primary_of_many(org_ids, now: datetime) -> Iterator[Finding]:
+    limit = settings.POSC_PRIMARY_PIDSL_FINDING
+    primaries = (
+        _open_links_at(org_ids)
+        .filter(role=Access.Role.PRIMARY)
+        .annotate(held=_open_links_count(role=Access.Role.PRIMARY))
+        .filter(held__gt=limit)
+    )
+    for access in _first_per_user(primaries):
+        yield _finding(
+            "PU-07",
+            access.pidsl.organization_id,
+            f"{_who(access.user)} is the Primary User of {access.held} PID/SLs (more than {limit}).",
+            "Hand some of these PID/SLs to another Primary User through a change request.",
+            pidsl=access.pidsl,
+            user=access.user,
+            fix_url=_change_primary_url(access.pidsl),
+        )
+
+
+def us07_inactive_users(org_ids, now: datetime) -> Iterator[Finding]:
+    cutoff = now - timedelta(days=settings.POSC_INACTIVITY_DAYS)
+    # Deactivated users are left out: they cannot sign in, and PU-03 reports deactivated administrators.
+    links = _open_links_at(org_ids).filter(user__is_active=True).annotate(last_seen=_last_seen())
+    for access in links.filter(last_seen__lt=cutoff):
+        primary = access.role == Access.Role.PRIMARY
+        yield _finding(
+            "US-07",
+            access.pidsl.organization_id,
+            f"{_who(access.user)} at {access.pidsl.code} {_never_or_since(access.user)}.",
+            "Replace the Primary User through a change request."
+            if primary
+            else "Remove the user from the PID/SL if they no longer need access.",
+            pidsl=access.pidsl,
+            user=access.user,
+            fix_url=_change_primary_url(access.pidsl) if primary else _update_url(access),
+        )
+
+
+def us08_shared_user_ids(org_ids, now: datetime) -> Iterator[Finding]:
+    """One query: a correlated self-join of the sign-in records (see SHARED_ID_WINDOW).
+
+    A sign-in counts when the same user signed in again from another address within the window
+    after it; comparing each record only with later ones still finds every such pair once.
+    """
+    sign_ins = AuditEvent.objects.filter(
+        action=AuditEvent.Action.SIGN_IN, at__gte=now - SHARED_ID_LOOKBACK, ip_address__isnull=False
+    )
+    from_elsewhere = sign_ins.filter(
+        actor=OuterRef("actor"),
+        at__gte=OuterRef("at"),
+        at__lte=ExpressionWrapper(OuterRef("at") + SHARED_ID_WINDOW, output_field=DateTimeField()),
+    ).exclude(ip_address=OuterRef("ip_address"))
+    latest_overlap = (
+        sign_ins.filter(actor=OuterRef("user_id")).filter(Exists(from_elsewhere)).order_by("-at").values("at")[:1]
+    )
+    links = _open_links_at(org_ids).annotate(shared_at=Subquery(latest_overlap)).filter(shared_at__isnull=False)
+    for access in _first_per_user(links):
+        when = timezone.localtime(access.shared_at)
+        yield _finding(
+            "US-08",
+            access.pidsl.organization_id,
+            f"{_who(access.user)} signed in from different addresses within {SHARED_ID_WINDOW.seconds // 60} "
+            f"minutes on {when:%m/%d/%Y at %H:%M}.",
+            "Ask the user whether someone else used their user ID; reset the password, or give each person "
+            "their own user ID (US-01).",
+            pidsl=access.pidsl,
+            user=access.user,
+            fix_url=_update_url(access),
+        )
+
+
+def _grantable_to_subordinates(constraint: str, *, pace_sco: bool, ltc: bool) -> bool:
+    # SV-02 decides where a service may be granted; PU-04 keeps Manage Subordinate Accounts from subordinates.
+    if constraint == catalog.PACE_SCO_ONLY:
+        return pace_sco
+    if constraint == catalog.LTC_ONLY:
+        return ltc
+    return constraint != catalog.ADMIN_ONLY
+
+
+def sv04_full_access(org_ids, now: datetime) -> Iterator[Finding]:
+    constraints = list(Service.objects.values_list("constraint", flat=True))
+
+    def grantable(pace_sco: bool, ltc: bool) -> Value:
+        return Value(sum(_grantable_to_subordinates(c, pace_sco=pace_sco, ltc=ltc) for c in constraints))
+
+    pace_sco = Q(pidsl__organization__is_pace=True) | Q(pidsl__organization__is_sco=True)
+    ltc = Q(pidsl__organization__is_long_term_care=True)
+    # The same test as _grantable_to_subordinates, said in SQL for the services each link holds.
+    held_grantable = (
+        Q(services__constraint__in=["", catalog.ALWAYS_HELD])
+        | Q(services__constraint=catalog.PACE_SCO_ONLY) & pace_sco
+        | Q(services__constraint=catalog.LTC_ONLY) & ltc
+    )
+    links = (
+        _open_links_at(org_ids)
+        .filter(role=Access.Role.SUBORDINATE)
+        .annotate(
+            held=Count("services", filter=held_grantable),
+            grantable=Case(
+                When(pace_sco & ltc, then=grantable(True, True)),
+                When(pace_sco, then=grantable(True, False)),
+                When(ltc, then=grantable(False, True)),
+                default=grantable(False, False),
+            ),
+        )
+        .filter(held__gte=F("grantable"))
+    )
+    for access in links:
+        yield _finding(
+            "SV-04",
+            access.pidsl.organization_id,
+            f"{_who(access.user)} holds every service that can be granted at {access.pidsl.code}.",
+            "Keep only the services the user's job needs.",
+            pidsl=access.pidsl,
+            user=access.user,
+            fix_url=_update_url(access),
+        )
+
+
+def sv05_linked_to_many(org_ids, now: datetime) -> Iterator[Finding]:
+    limit = settings.POSC_SUBORDINATE_PIDSL_FINDING
+    links = (
+        _open_links_at(org_ids)
+        .filter(role=Access.Role.SUBORDINATE)
+        .annotate(linked=_open_links_count())
+        .filter(linked__gt=limit)
+    )
+    for access in _first_per_user(links):
+        yield _finding(
+            "SV-05",
+            access.pidsl.organization_id,
+            f"{_who(access.user)} is linked to {access.linked} PID/SLs (more than {limit}).",
+            "Remove the user from the PID/SLs they no longer work for.",
+            pidsl=access.pidsl,
+            user=access.user,
+            fix_url=_update_url(access),
+        )
+
+
+def ar03_overdue_reviews(org_ids, now: datetime) -> Iterator[Finding]:
+    overdue = AccessReview.objects.filter(
+        organization_id__in=org_ids, status=AccessReview.Status.OPEN, due_date__lt=timezone.localdate(now)
+    )
+    for review in overdue.order_by("due_date"):
+        yield _finding(
+            "AR-03",
+            review.organization_id,
+            f"The access review for {review.period_start:%m/%d/%Y}–{review.period_end:%m/%d/%Y} was due "
+            f"{review.due_date:%m/%d/%Y}.",
+            "The Primary User and backup decide every item of the review and complete it (AR-02).",
+            fix_url=reverse("reviews:detail", kwargs={"org": review.organization_id, "review": review.pk}),
+        )
+
+
+RULE_CHECKS = (
+    pu03_backup_and_activity,
+    pu07_primary_of_many,
+    us07_inactive_users,
+    us08_shared_user_ids,
+    sv04_full_access,
+    sv05_linked_to_many,
+    ar03_overdue_reviews,
+)
+
+
+def findings_for_organizations(org_ids: Iterable[int], *, now: datetime | None = None) -> dict[int, list[Finding]]:
+    """Every finding of each organization, grouped by rule in RULES order."""
+    org_ids = list(org_ids)
+    now = now or timezone.now()
+    found = {org_id: [] for org_id in org_ids}
+    for check in RULE_CHECKS:
+        for finding in check(org_ids, now):
+            found[finding.organization_id].append(finding)
+    return found
+
+
+def findings_for_organization(organization: Organization, *, now: datetime | None = None) -> list[Finding]:
+    return findings_for_organizations([organization.pk], now=now)[organization.pk]
+
+
+def finding_counts(findings: Iterable[Finding]) -> dict[str, int]:
+    counts = dict.fromkeys(RULES, 0)
+    for finding in findings:
+        counts[finding.rule] += 1
+    return counts

@@ -1,0 +1,238 @@
+"""Report files: a completed review's CSV and PDF (kept unchanged once built) and the
+User Access Report of the present state (AR-04).
+
+Built by a Celery task into a temporary file that is renamed into place only when
+complete, so a worker killed half-way leaves no half-written report: the task is retried
+(acks_late) or picked up again by the periodic sweep, and only then marked done.
+"""
+
+import csv
+import hashlib
+import io
+import logging
+import os
+import tempfile
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import AccessReview, Report
+
+logger = logging.getLogger(__name__)
+
+REVIEW_COLUMNS = [
+    "pidsl",
+    "pidsl_name",
+    "username",
+    "last_name",
+    "first_name",
+    "outside_user",
+    "role",
+    "services_before",
+    "services_after",
+    "decision",
+    "decided_by",
+    "decided_at",
+    "last_sign_in",
+    "findings",
+]
+USER_ACCESS_COLUMNS = [
+    "pidsl",
+    "pidsl_name",
+    "username",
+    "last_name",
+    "first_name",
+    "home_organization",
+    "role",
+    "services",
+    "granted_at",
+    "granted_by",
+    "last_sign_in",
+    "active",
+]
+
+_REVIEW_SQL = """
+SELECT p.provider_id || p.service_location, p.name, u.username, u.last_name, u.first_name,
+       CASE WHEN i.outside_user THEN 'yes' ELSE 'no' END, i.role,
+       (SELECT string_agg(x, ' ') FROM jsonb_array_elements_text(i.services_before) x),
+       (SELECT string_agg(x, ' ') FROM jsonb_array_elements_text(i.services_after) x),
+       i.decision, d.username, to_char(i.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+       to_char(i.last_login AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+       (SELECT string_agg(x, ' ') FROM jsonb_array_elements_text(i.findings) x)
+FROM audit_reviewitem i
+JOIN providers_pidsl p ON p.id = i.pidsl_id
+JOIN accounts_user u ON u.id = i.user_id
+LEFT JOIN accounts_user d ON d.id = i.decided_by_id
+WHERE i.review_id = %s
+ORDER BY p.provider_id, p.service_location, u.last_name, u.first_name, u.id
+"""
+
+_USER_ACCESS_SQL = """
+SELECT p.provider_id || p.service_location, p.name, u.username, u.last_name, u.first_name,
+       COALESCE(o.name, ''), a.role,
+       (SELECT string_agg(s.code, ' ' ORDER BY s.position)
+          FROM providers_access_services x JOIN providers_service s ON s.id = x.service_id
+         WHERE x.access_id = a.id),
+       to_char(a.granted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), g.username,
+       to_char(u.last_login AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+       CASE WHEN u.is_active THEN 'yes' ELSE 'no' END
+FROM providers_access a
+JOIN providers_pidsl p ON p.id = a.pidsl_id
+JOIN accounts_user u ON u.id = a.user_id
+LEFT JOIN providers_organization o ON o.id = u.home_organization_id
+LEFT JOIN accounts_user g ON g.id = a.granted_by_id
+WHERE p.organization_id = %s AND a.ended_at IS NULL
+ORDER BY p.provider_id, p.service_location, u.last_name, u.first_name, u.id
+"""
+
+
+class _HashingWriter(io.RawIOBase):
+    """A binary file wrapper that hashes and counts what passes through."""
+
+    def __init__(self, raw):
+        self.raw, self.sha, self.size = raw, hashlib.sha256(), 0
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        data = bytes(data)
+        self.sha.update(data)
+        self.size += len(data)
+        return self.raw.write(data)
+
+
+def _reports_dir() -> Path:
+    path = Path(settings.POSC_REPORTS_DIR)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _copy_csv(out: _HashingWriter, sql: str, params, columns: list[str]) -> int:
+    """Rows as CSV with a header: PostgreSQL's COPY when there, the ORM cursor otherwise."""
+    out.write((",".join(columns) + "\r\n").encode())
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            query = cursor.cursor.mogrify(sql, params).decode()
+            cursor.cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", out)
+            return cursor.cursor.rowcount
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    writer = csv.writer(text)
+    count = 0
+    with connection.cursor() as cursor:
+        cursor.execute(_sqlite(sql), params)
+        for row in cursor:
+            writer.writerow(row)
+            count += 1
+    text.detach()
+    return count
+
+
+def _sqlite(sql: str) -> str:
+    # The embedded demo runs on SQLite: the few PostgreSQL-only spellings, translated.
+    return (
+        sql.replace("to_char(i.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", "i.decided_at")
+        .replace("to_char(i.last_login AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", "i.last_login")
+        .replace("to_char(a.granted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", "a.granted_at")
+        .replace("to_char(u.last_login AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", "u.last_login")
+        .replace(
+            "(SELECT string_agg(x, ' ') FROM jsonb_array_elements_text(i.services_before) x)",
+            "(SELECT group_concat(value, ' ') FROM json_each(i.services_before))",
+        )
+        .replace(
+            "(SELECT string_agg(x, ' ') FROM jsonb_array_elements_text(i.services_after) x)",
+            "(SELECT group_concat(value, ' ') FROM json_each(i.services_after))",
+        )
+        .replace(
+            "(SELECT string_agg(x, ' ') FROM jsonb_array_elements_text(i.findings) x)",
+            "(SELECT group_concat(value, ' ') FROM json_each(i.findings))",
+        )
+        .replace("string_agg(s.code, ' ' ORDER BY s.position)", "group_concat(s.code, ' ')")
+    )
+
+
+def _review_preamble(review: AccessReview) -> str:
+    reviewer = review.completed_by.username if review.completed_by else ""
+    return (
+        f"# Access review of {review.organization.name}\r\n"
+        f"# Period {review.period_start} to {review.period_end}; due {review.due_date}\r\n"
+        f"# Completed {review.completed_at:%Y-%m-%d %H:%M} UTC by {reviewer}\r\n"
+        f"# Attestation: {review.attestation}\r\n"
+    )
+
+
+def _write(report: Report, out: _HashingWriter) -> int:
+    if report.kind == Report.Kind.USER_ACCESS_CSV:
+        return _copy_csv(out, _USER_ACCESS_SQL, [report.organization_id], USER_ACCESS_COLUMNS)
+    review = AccessReview.objects.select_related("organization", "completed_by").get(pk=report.review_id)
+    if report.kind == Report.Kind.REVIEW_CSV:
+        out.write(_review_preamble(review).encode())
+        return _copy_csv(out, _REVIEW_SQL, [review.pk], REVIEW_COLUMNS)
+    from .review_pdf import review_pdf
+
+    return review_pdf(review, out)
+
+
+def report_build(report_id: int) -> Report:
+    """Build one report file; safe to run again (a done report is never rebuilt)."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report_id)
+        if report.status == Report.Status.DONE:
+            return report
+        report.status = Report.Status.RUNNING
+        report.save(update_fields=["status"])
+    directory = _reports_dir()
+    suffix = ".pdf" if report.kind == Report.Kind.REVIEW_PDF else ".csv"
+    final = directory / f"{uuid.uuid4().hex}{suffix}"
+    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            out = _HashingWriter(raw)
+            rows = _write(report, out)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, final)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report_id)
+        if report.status == Report.Status.DONE:  # another run finished first; keep its file
+            final.unlink(missing_ok=True)
+            return report
+        report.file_path = final.name
+        report.sha256 = out.sha.hexdigest()
+        report.size = out.size
+        report.rows_total = report.rows_done = rows
+        report.status = Report.Status.DONE
+        report.completed_at = timezone.now()
+        report.save()
+    return report
+
+
+def report_path(report: Report) -> Path:
+    return _reports_dir() / report.file_path
+
+
+def report_enqueue(report: Report) -> None:
+    """Ask a worker after commit; with the broker down the sweep picks it up later."""
+
+    def send():
+        from .review_tasks import report_build_task
+
+        try:
+            report_build_task.delay(report.pk)
+        except Exception:  # noqa: BLE001 - a broker outage must not fail the request
+            logger.warning("Report %s left for the periodic sweep.", report.pk, exc_info=True)
+
+    transaction.on_commit(send)
+
+
+def reports_stale(*, older_than: timedelta = timedelta(minutes=10)):
+    """Reports waiting too long or left "running" by a killed worker: the sweep builds them again."""
+    cutoff = timezone.now() - older_than
+    return Report.objects.filter(status__in=(Report.Status.PENDING, Report.Status.RUNNING), requested_at__lt=cutoff)

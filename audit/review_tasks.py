@@ -1,0 +1,31 @@
+"""Celery tasks for access reviews: the daily review job (AR-01, AR-03) and report building (AR-04)."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from . import reminders, reports
+
+
+@shared_task(autoretry_for=(OperationalError, OSError), retry_backoff=True, max_retries=5, acks_late=True)
+def reviews_daily() -> dict:
+    return reminders.reviews_daily()
+
+
+@shared_task(
+    autoretry_for=(OperationalError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def report_build_task(report_id: int) -> str:
+    return reports.report_build(report_id).status
+
+
+@shared_task
+def reports_sweep() -> int:
+    """Build again what a killed worker or a broker outage left behind."""
+    stale = list(reports.reports_stale().values_list("pk", flat=True))
+    for pk in stale:
+        report_build_task.delay(pk)
+    return len(stale)

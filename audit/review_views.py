@@ -1,0 +1,193 @@
+"""Access review screens: each organization's schedule and reviews, the review itself with a
+decision per item, completion with the attestation, and the reports (AR-01..AR-05)."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Q
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+
+from posc.policy import NotAuthorized
+from providers.models import Access, Organization, Service
+
+from . import reviews
+from .access import OrganizationViewerMixin, viewable_organization_ids
+from .models import AccessReview, AuditEvent, Report, ReviewItem
+from .reports import report_path
+from .services import audit_record
+
+PAGE_SIZE = 25
+
+
+def _is_administrator(user, organization) -> bool:
+    return Access.objects.open().administrators().filter(user=user, pidsl__organization=organization).exists()
+
+
+class ReviewsIndexView(View):
+    """Every organization the user may read, with its schedule and review status."""
+
+    def get(self, request):
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('accounts:login')}?next={request.path}")
+        ids = viewable_organization_ids(request.user)
+        if ids is not None and not ids:
+            raise PermissionDenied("No organization's reviews are yours to see.")
+        organizations = Organization.objects.all() if ids is None else Organization.objects.filter(pk__in=ids)
+        organizations = organizations.annotate(
+            last_completed=Max("reviews__period_end", filter=Q(reviews__status=AccessReview.Status.COMPLETED)),
+            open_due=Max("reviews__due_date", filter=Q(reviews__status=AccessReview.Status.OPEN)),
+        ).order_by("name")
+        page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(request, "audit/reviews_index.html", {"page": page, "today": timezone.localdate()})
+
+
+class OrganizationReviewsView(OrganizationViewerMixin, View):
+    def get(self, request, org):
+        org_reviews = (
+            AccessReview.objects.filter(organization=self.organization)
+            .annotate(total=Count("items"), pending=Count("items", filter=Q(items__decision="")))
+            .order_by("-period_end")
+        )
+        page = Paginator(org_reviews, PAGE_SIZE).get_page(request.GET.get("page"))
+        reports = Report.objects.filter(organization=self.organization).select_related("requested_by")[:20]
+        last = self.organization.reviews.order_by("-period_end").values_list("period_end", flat=True).first()
+        return render(
+            request,
+            "audit/organization_reviews.html",
+            {
+                "organization": self.organization,
+                "page": page,
+                "reports": reports,
+                "frequencies": Organization.ReviewFrequency.choices,
+                "next_due": reviews.next_review_date(self.organization, last),
+                "can_administer": _is_administrator(request.user, self.organization),
+                "is_primary": Access.objects.open()
+                .filter(user=request.user, role=Access.Role.PRIMARY, pidsl__organization=self.organization)
+                .exists(),
+            },
+        )
+
+
+def _result(request, organization, message, *, refused=False, back=None):
+    return render(
+        request,
+        "agency/result.html",
+        {
+            "message": message,
+            "refused": refused,
+            "back": back or reverse("reviews:organization", args=[organization.pk]),
+        },
+        status=400 if refused else 200,
+    )
+
+
+class ReviewActionView(OrganizationViewerMixin, View):
+    """POST-only actions on an organization's reviews; the services decide who may."""
+
+    http_method_names = ["post"]
+    action = ""
+
+    def post(self, request, org, review=None, item=None):
+        try:
+            return self.act(request, review, item)
+        except NotAuthorized as exc:
+            # Readers (a compliance officer) change nothing: a write is a 403, not a form error.
+            raise PermissionDenied(exc.messages[0]) from exc
+        except ValidationError as exc:
+            back = reverse("reviews:detail", args=[org, review]) if review else None
+            return _result(request, self.organization, exc.messages[0], refused=True, back=back)
+
+    def _review(self, review_id) -> AccessReview:
+        return get_object_or_404(AccessReview, pk=review_id, organization=self.organization)
+
+    def act(self, request, review_id, item_id):
+        user = request.user
+        if self.action == "schedule":
+            try:
+                months = int(request.POST.get("months", ""))
+            except ValueError:
+                months = 0
+            reviews.review_schedule_set(actor=user, organization=self.organization, months=months)
+            return redirect("reviews:organization", self.organization.pk)
+        if self.action == "start":
+            review = reviews.review_create(organization=self.organization, actor=user)
+            return redirect("reviews:detail", self.organization.pk, review.pk)
+        if self.action == "user_access_report":
+            reviews.user_access_report_request(actor=user, organization=self.organization)
+            return redirect(f"{reverse('reviews:organization', args=[self.organization.pk])}#reports")
+        review = self._review(review_id)
+        if self.action == "decide":
+            item_obj = get_object_or_404(ReviewItem, pk=item_id, review=review)
+            codes = set(request.POST.getlist("services")) | {"portal_services"}
+            chosen = list(Service.objects.grantable_at(item_obj.pidsl).filter(code__in=codes))
+            reviews.review_decide(actor=user, item=item_obj, decision=request.POST.get("decision", ""), services=chosen)
+        elif self.action == "keep_remaining":
+            reviews.review_keep_remaining(actor=user, review=review)
+        elif self.action == "complete":
+            reviews.review_complete(actor=user, review=review, attested=request.POST.get("attested") == "on")
+            return redirect("reviews:organization", self.organization.pk)
+        page = request.POST.get("page", "")
+        return redirect(f"{reverse('reviews:detail', args=[self.organization.pk, review.pk])}?page={page}")
+
+
+class ReviewDetailView(OrganizationViewerMixin, View):
+    def get(self, request, org, review):
+        review = get_object_or_404(AccessReview, pk=review, organization=self.organization)
+        show = request.GET.get("show", "pending" if review.status == AccessReview.Status.OPEN else "all")
+        items = ReviewItem.objects.filter(review=review).select_related("user", "pidsl", "decided_by")
+        if show == "pending":
+            items = items.filter(decision="")
+        items = items.order_by("pidsl__provider_id", "pidsl__service_location", "user__last_name", "user__id")
+        page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+        services = {s.code: s for s in Service.objects.all()}
+        rows = [(item, [services[c] for c in item.services_before if c in services]) for item in page.object_list]
+        administered = set(
+            Access.objects.open().administrators().filter(user=request.user).values_list("pidsl_id", flat=True)
+        )
+        return render(
+            request,
+            "audit/review_detail.html",
+            {
+                "organization": self.organization,
+                "review": review,
+                "page": page,
+                "rows": rows,
+                "show": show,
+                "progress": reviews.review_progress(review),
+                "administered": administered,
+                "is_agency": request.user.is_agency_staff,
+                "grantable": [s for s in services.values() if not s.is_admin_only],
+                "attestation": reviews.ATTESTATION,
+                "reports": review.reports.all(),
+            },
+        )
+
+
+class ReportDownloadView(OrganizationViewerMixin, View):
+    """A finished report, streamed; the file name is the server's (ASVS 5.4.1); audited (AU-01)."""
+
+    def get(self, request, org, report):
+        report = get_object_or_404(Report, pk=report, organization=self.organization)
+        if report.status != Report.Status.DONE:
+            raise Http404("The report is not ready.")
+        path = report_path(report)
+        if not path.exists():
+            raise Http404("The report file is missing.")
+        audit_record(
+            action=AuditEvent.Action.REPORT_DOWNLOAD,
+            actor=request.user,
+            organization=self.organization,
+            after={"report": report.pk, "kind": report.kind, "sha256": report.sha256},
+        )
+        extension = "pdf" if report.kind == Report.Kind.REVIEW_PDF else "csv"
+        name = f"{report.kind.replace('_', '-')}-org{self.organization.pk}-{report.pk}.{extension}"
+        return FileResponse(path.open("rb"), as_attachment=True, filename=name)
+
+
+class ReportStatusView(OrganizationViewerMixin, View):
+    def get(self, request, org, report):
+        report = get_object_or_404(Report, pk=report, organization=self.organization)
+        return JsonResponse({"status": report.status, "label": report.get_status_display(), "rows": report.rows_done})

@@ -1,0 +1,159 @@
+"""The Audit Trail page and its CSV export (AU-01; HIPAA 164.308(a)(1)(ii)(D) activity review).
+
+Who reads what: agency staff the whole trail; a compliance officer the records of their
+organizations; a Primary User or backup the records of the PID/SLs they administer. Nobody
+else, and the refusal is audited (ASVS 16.3.2).
+"""
+
+import csv
+import json
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views import View
+
+from providers.models import Access
+
+from .access import compliance_organization_ids
+from .forms import AuditTrailFilterForm
+from .models import AuditEvent
+from .services import audit_record
+
+PAGE_SIZE = 25
+TEMPLATE = "audit/trail.html"
+ACTION_LABELS = dict(AuditEvent.Action.choices)
+CSV_COLUMNS = (
+    ("id", "Record"),
+    ("at", "When"),
+    ("action", "Action"),
+    ("actor_username", "Done by"),
+    ("target_username", "Done to"),
+    ("pidsl__provider_id", "Provider ID"),
+    ("pidsl__service_location", "Service location"),
+    ("organization__name", "Organization"),
+    ("ip_address", "Address"),
+    ("detail", "Detail"),
+    ("before", "Before"),
+    ("after", "After"),
+    ("hash", "Hash"),
+)
+# Spreadsheets run a cell starting with these as a formula (CSV injection, ASVS 1.2.10).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def trail_scope(user) -> Q | None:
+    """The records the user may read, as a filter; None when they may read none."""
+    if not user.is_active:
+        return None
+    if user.is_agency_staff:
+        return Q()
+    scope = Q(pk__in=[])
+    organizations = compliance_organization_ids(user)
+    if organizations:
+        scope |= Q(organization_id__in=organizations)
+    # Administrators read their PID/SLs' records, not the whole organization's (ASVS 8.2.2).
+    pidsls = set(Access.objects.open().administrators().filter(user=user).values_list("pidsl_id", flat=True))
+    if pidsls:
+        scope |= Q(pidsl_id__in=pidsls)
+    return scope if organizations or pidsls else None
+
+
+def _day_start(day):
+    # A range on `at` itself, not `at__date`, so the index on `at` serves it.
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def trail_events(scope: Q, filters: dict) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.filter(scope)
+    if filters["date_from"]:
+        events = events.filter(at__gte=_day_start(filters["date_from"]))
+    if filters["date_to"]:
+        events = events.filter(at__lt=_day_start(filters["date_to"] + timedelta(days=1)))
+    if filters["actor"]:
+        events = events.filter(actor_username=filters["actor"])
+    if filters["target"]:
+        events = events.filter(target_username=filters["target"])
+    if filters["pidsl"]:
+        events = events.filter(pidsl=filters["pidsl"])
+    if filters["action"]:
+        events = events.filter(action=filters["action"])
+    return events.order_by("-at", "-id")
+
+
+class AuditTrailReaderMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.scope = trail_scope(request.user)
+        if self.scope is None:
+            audit_record(action=AuditEvent.Action.ACCESS_REFUSED, actor=request.user, detail="audit trail")
+            raise PermissionDenied("The audit trail is for agency staff, compliance officers and Primary Users.")
+        self.form = AuditTrailFilterForm(request.GET)
+        return super().dispatch(request, *args, **kwargs)
+
+    def refuse_filters(self):
+        # Bad input is the visitor's mistake: 400 with the message at its field, never a 500.
+        return render(self.request, TEMPLATE, {"form": self.form, "page": None}, status=400)
+
+
+class AuditTrailView(AuditTrailReaderMixin, View):
+    def get(self, request):
+        if not self.form.is_valid():
+            return self.refuse_filters()
+        events = trail_events(self.scope, self.form.cleaned_data).select_related("pidsl", "organization")
+        # The count runs on the same filtered query, so it never counts the whole table.
+        page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(request, TEMPLATE, {"form": self.form, "page": page})
+
+
+class _Echo:
+    """csv.writer writes into this and gets the line back, for streaming."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False) if value else ""
+    text = str(value)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
+def _csv_lines(rows: QuerySet):
+    writer = csv.writer(_Echo())
+    yield writer.writerow([label for _, label in CSV_COLUMNS])
+    for row in rows.iterator(chunk_size=2000):
+        record = dict(zip((name for name, _ in CSV_COLUMNS), row, strict=True))
+        record["at"] = timezone.localtime(record["at"]).isoformat()
+        record["action"] = ACTION_LABELS.get(record["action"], record["action"])
+        yield writer.writerow([_cell(value) for value in record.values()])
+
+
+class AuditTrailExportView(AuditTrailReaderMixin, View):
+    """The filtered trail as CSV, streamed row by row so a long trail never sits in memory."""
+
+    def get(self, request):
+        if not self.form.is_valid():
+            return self.refuse_filters()
+        rows = trail_events(self.scope, self.form.cleaned_data).values_list(*(name for name, _ in CSV_COLUMNS))
+        # AU-01: a report download is itself recorded, with the filters that shaped it, filed
+        # under the downloader's organization so its compliance officer sees it.
+        audit_record(
+            action=AuditEvent.Action.REPORT_DOWNLOAD,
+            actor=request.user,
+            organization=request.user.home_organization,
+            detail=f"audit trail CSV: {self.form.describe()}",
+        )
+        response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+        # ASVS 5.4.1: the server names the file; nothing from the request reaches the header.
+        response["Content-Disposition"] = f'attachment; filename="audit-trail-{timezone.localtime():%Y%m%d-%H%M%S}.csv"'
+        return response

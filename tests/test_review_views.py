@@ -1,0 +1,133 @@
+"""Access review screens: who reads, who decides, downloads audited; constant queries."""
+
+import pytest
+from django.urls import reverse
+
+from audit import reviews
+from audit.models import AuditEvent, Report, ReviewItem
+from audit.reports import report_build
+from providers.models import Access
+from tests import factories
+
+
+@pytest.fixture
+def review(cast):
+    return reviews.review_create(organization=cast.eddys, actor=cast.alice)
+
+
+def url(name, cast, *args):
+    return reverse(f"reviews:{name}", args=[cast.eddys.pk, *args])
+
+
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("alice", 200),
+        ("bob", 200),
+        ("compliance", 200),
+        ("agency", 200),
+        ("erin", 403),
+        ("carol", 403),
+        ("biller", 403),
+    ],
+)
+def test_who_may_read_an_organizations_reviews(client, cast, review, who, status):
+    client.force_login(getattr(cast, who))
+    assert client.get(url("organization", cast)).status_code == status
+    assert client.get(url("detail", cast, review.pk)).status_code == status
+
+
+def test_anonymous_is_sent_to_sign_in(client, cast, review):
+    assert client.get(url("detail", cast, review.pk)).status_code == 302
+
+
+def test_the_primary_decides_from_the_page(client, cast, review):
+    client.force_login(cast.alice)
+    target = ReviewItem.objects.get(review=review, user=cast.carol)
+    response = client.post(url("decide", cast, review.pk, target.pk), {"decision": "remove"})
+    assert response.status_code == 302
+    assert not Access.objects.open().filter(user=cast.carol, pidsl=cast.pidsl_a).exists()
+
+
+@pytest.mark.parametrize("who", ["compliance", "erin", "carol"])
+def test_readers_and_strangers_change_nothing(client, cast, review, who):
+    client.force_login(getattr(cast, who))
+    target = ReviewItem.objects.get(review=review, user=cast.carol)
+    response = client.post(url("decide", cast, review.pk, target.pk), {"decision": "remove"})
+    assert response.status_code == 403
+    assert Access.objects.open().filter(user=cast.carol, pidsl=cast.pidsl_a).exists()
+    assert client.post(url("keep_remaining", cast, review.pk)).status_code == 403
+    assert client.post(url("complete", cast, review.pk), {"attested": "on"}).status_code == 403
+    assert not ReviewItem.objects.filter(review=review).exclude(decision="").exists()
+
+
+def test_ar05_the_page_offers_no_decision_on_the_readers_own_access(client, cast, review):
+    client.force_login(cast.alice)
+    own = ReviewItem.objects.get(review=review, user=cast.alice)
+    page = client.get(url("detail", cast, review.pk) + "?show=all").content.decode()
+    assert reverse("reviews:decide", args=[cast.eddys.pk, review.pk, own.pk]) not in page
+    response = client.post(url("decide", cast, review.pk, own.pk), {"decision": "keep"})
+    assert response.status_code == 400
+    assert b"AR-05" in response.content
+
+
+def test_a_bad_decision_is_refused_with_a_message(client, cast, review):
+    client.force_login(cast.alice)
+    target = ReviewItem.objects.get(review=review, user=cast.carol)
+    response = client.post(url("decide", cast, review.pk, target.pk), {"decision": "<script>x</script>"})
+    assert response.status_code == 400
+    assert b"<script>x</script>" not in response.content
+    target.refresh_from_db()
+    assert target.decision == ""
+
+
+def test_the_schedule_form_refuses_a_bad_value(client, cast):
+    client.force_login(cast.alice)
+    assert client.post(url("schedule", cast), {"months": "24"}).status_code == 400
+    assert client.post(url("schedule", cast), {"months": "abc"}).status_code == 400
+    assert client.post(url("schedule", cast), {"months": "3"}).status_code == 302
+
+
+def test_downloads_are_audited_and_scoped(client, cast):
+    report = report_build(reviews.user_access_report_request(actor=cast.compliance, organization=cast.eddys).pk)
+    client.force_login(cast.compliance)
+    response = client.get(url("download", cast, report.pk))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="user-access-csv-org')
+    assert b"carol" in b"".join(response.streaming_content)
+    assert AuditEvent.objects.filter(action="report_download", actor=cast.compliance).exists()
+    other = factories.UserFactory(home_organization=cast.other)
+    factories.ComplianceAssignmentFactory(user=other, organization=cast.other, granted_by=cast.agency)
+    client.force_login(other)
+    assert client.get(url("download", cast, report.pk)).status_code == 403
+
+
+def test_a_report_not_ready_is_not_served(client, cast):
+    report = Report.objects.create(
+        organization=cast.eddys, kind="user_access_csv", requested_by=cast.alice, requested_at=cast.alice.date_joined
+    )
+    client.force_login(cast.alice)
+    assert client.get(url("download", cast, report.pk)).status_code == 404
+    assert client.get(url("report_status", cast, report.pk)).json()["status"] == "pending"
+
+
+def _organization_with(cast, n):
+    org = factories.OrganizationFactory()
+    pidsl = factories.PidSlFactory(organization=org)
+    primary = factories.UserFactory(home_organization=org)
+    factories.AccessFactory(user=primary, pidsl=pidsl, role=Access.Role.PRIMARY)
+    for _ in range(n):
+        factories.AccessFactory(
+            user=factories.UserFactory(home_organization=org), pidsl=pidsl, services=["claims", "portal_services"]
+        )
+    return primary, reviews.review_create(organization=org, actor=primary)
+
+
+@pytest.mark.parametrize("size", [5, 40])
+def test_the_review_page_runs_constant_queries(client, cast, size, django_assert_max_num_queries):
+    primary, review = _organization_with(cast, size)
+    client.force_login(primary)
+    with django_assert_max_num_queries(22):
+        response = client.get(reverse("reviews:detail", args=[review.organization_id, review.pk]) + "?show=all")
+    assert response.status_code == 200
+    assert len(response.context["rows"]) == min(size + 1, 25)
