@@ -26,6 +26,7 @@ class AuditEvent(models.Model):
         CHANGE_REQUEST_APPROVE = "change_request_approve", "Primary User change approved"
         CHANGE_REQUEST_REJECT = "change_request_reject", "Primary User change rejected"
         COMPLIANCE_GRANT = "compliance_grant", "Compliance officer appointed"
+        COMPLIANCE_END = "compliance_end", "Compliance officer appointment ended"
         ACCESS_REFUSED = "access_refused", "Access refused"
         MFA_ENROLL = "mfa_enroll", "Two-step verification set up"
         MFA_FAILED = "mfa_failed", "Two-step verification failed"

@@ -180,6 +180,13 @@ class UserActionView(AgencyRequiredMixin, View):
             elif action == "deactivate":
                 subordinate_services.user_deactivate(actor=request.user, user=target, reason="by agency staff")
                 message = f"{target.username} was deactivated."
+            elif action == "compliance":
+                if target.home_organization is None:
+                    raise ValidationError("Agency staff belong to no organization.")
+                services.compliance_officer_appoint(
+                    actor=request.user, organization=target.home_organization, user=target
+                )
+                message = f"{target.username} is now a compliance officer of {target.home_organization}."
             elif action == "reactivate":
                 subordinate_services.user_reactivate(actor=request.user, user=target)
                 message = f"{target.username} was reactivated."

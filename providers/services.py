@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from posc.policy import PolicyViolation
+from posc.policy import NotAuthorized, PolicyViolation
 
 from . import rules
 from .access import access_close, role_move, service_codes
@@ -266,17 +266,43 @@ def change_request_reject(*, actor, request: PrimaryChangeRequest, note: str) ->
     return request
 
 
-@transaction.atomic
-def compliance_officer_appoint(*, actor, organization: Organization, user) -> ComplianceAssignment:
-    """Agency staff, or a Primary User of the organization, appoint a compliance officer."""
+def _require_compliance_appointer(actor, organization: Organization) -> None:
+    """Agency staff, or a Primary User of the organization, appoint and end compliance officers."""
     rules.require_active(actor)
     if not actor.is_agency_staff and (
         not Access.objects.open()
         .filter(user=actor, role=Access.Role.PRIMARY, pidsl__organization=organization)
         .exists()
     ):
-        rules.require_agency(actor)
+        raise NotAuthorized(_("Only MassHealth or the organization's Primary User appoints compliance officers."))
+
+
+@transaction.atomic
+def compliance_officer_end(*, actor, assignment: ComplianceAssignment) -> None:
+    assignment = ComplianceAssignment.objects.select_for_update().get(pk=assignment.pk)
+    _require_compliance_appointer(actor, assignment.organization)
+    if assignment.ended_at is not None:
+        raise PolicyViolation("AU-01", _("This appointment has already ended."))
+    assignment.ended_at = timezone.now()
+    assignment.save(update_fields=["ended_at"])
+    audit_record(
+        action=AuditEvent.Action.COMPLIANCE_END,
+        actor=actor,
+        target_user=assignment.user,
+        organization=assignment.organization,
+        before={"compliance_officer": assignment.user.username},
+    )
+
+
+@transaction.atomic
+def compliance_officer_appoint(*, actor, organization: Organization, user) -> ComplianceAssignment:
+    """Agency staff, or a Primary User of the organization, appoint a compliance officer."""
+    _require_compliance_appointer(actor, organization)
     rules.require_linkable(user)
+    if not actor.is_agency_staff and user.home_organization_id != organization.pk:
+        raise PolicyViolation(
+            "AU-01", _("A compliance officer appointed by the Primary User is one of the organization's own users.")
+        )
     assignment, created = ComplianceAssignment.objects.get_or_create(
         user=user,
         organization=organization,

@@ -11,7 +11,7 @@ from django.views import View
 
 from accounts import services as account_services
 from providers import services as provider_services
-from providers.models import Access, Organization
+from providers.models import Access, ComplianceAssignment, Organization
 
 from . import selectors, services
 from .forms import UserChoiceForm, apply_violation
@@ -32,10 +32,26 @@ class OrganizationUsersView(OrganizationAdministratorMixin, View):
         users = selectors.organization_users(organization_id=organization.pk)
         page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
         locked = account_services.locked_usernames([u.username for u in page.object_list])
+        officers = ComplianceAssignment.objects.filter(organization=organization, ended_at__isnull=True).select_related(
+            "user"
+        )
+        is_primary = (
+            Access.objects.open()
+            .filter(user=request.user, role=Access.Role.PRIMARY, pidsl__organization=organization)
+            .exists()
+        )
         return render(
             request,
             "subordinates/organization_users.html",
-            {"organizations": organizations, "organization": organization, "page": page, "locked": locked},
+            {
+                "organizations": organizations,
+                "organization": organization,
+                "page": page,
+                "locked": locked,
+                "officers": officers,
+                "officer_ids": {o.user_id for o in officers},
+                "is_primary": is_primary,
+            },
         )
 
 
@@ -59,6 +75,37 @@ class UserStatusView(OrganizationAdministratorMixin, View):
             else:
                 services.user_reactivate(actor=request.user, user=target)
                 message = f"{target.display_name} ({target.username}) was reactivated; the prior links are restored."
+            status = 200
+        except ValidationError as exc:
+            message, status = exc.messages[0], 400
+        return render(
+            request,
+            "subordinates/confirmation.html",
+            {"message": message, "close_url": reverse("subordinates:users"), "refused": status != 200},
+            status=status,
+        )
+
+
+class ComplianceOfficerView(OrganizationAdministratorMixin, View):
+    """The Primary User appoints one of the organization's users as a compliance officer, or ends it."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, user_id):
+        target = get_object_or_404(User, pk=user_id)
+        if target.home_organization_id not in self.organization_ids:
+            refuse(request, f"user {target.pk} is not of the actor's organization")
+        organization = target.home_organization
+        try:
+            if request.POST.get("action") == "end":
+                assignment = get_object_or_404(
+                    ComplianceAssignment, user=target, organization=organization, ended_at__isnull=True
+                )
+                provider_services.compliance_officer_end(actor=request.user, assignment=assignment)
+                message = f"{target.display_name} ({target.username}) is no longer a compliance officer."
+            else:
+                provider_services.compliance_officer_appoint(actor=request.user, organization=organization, user=target)
+                message = f"{target.display_name} ({target.username}) is now a compliance officer of {organization}."
             status = 200
         except ValidationError as exc:
             message, status = exc.messages[0], 400

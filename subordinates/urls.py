@@ -22,6 +22,11 @@ urlpatterns = [
         organization_views.UserStatusView.as_view(action="unlock"),
         name="unlock",
     ),
+    path(
+        "users/<int:user_id>/compliance/",
+        organization_views.ComplianceOfficerView.as_view(),
+        name="compliance_officer",
+    ),
     path("notifications/", organization_views.NotificationsView.as_view(), name="notifications"),
     path("<str:pidsl>/subordinates/", views.SearchResultsView.as_view(), name="results"),
     path("<str:pidsl>/subordinates/add/", views.AddSubordinateView.as_view(), name="add"),

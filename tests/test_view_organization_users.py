@@ -15,7 +15,7 @@ USERS = url("users")
 
 # Session, user, administered organizations, organizations, count, page, links prefetch,
 # navigation, session save (in a savepoint): none of them per row.
-MAX_QUERIES = 14
+MAX_QUERIES = 16
 
 
 @pytest.fixture
