@@ -1,15 +1,20 @@
 """factory-boy factories for every model. Access rows go through providers.access so
 guardian permissions stay in step, exactly as the services write them."""
 
+from datetime import timedelta
+
 import factory
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from accounts.models import User
-from audit.models import AuditEvent
+from accounts.models import Terms, User
+from audit.models import AccessReview, AuditEvent, FindingSnapshot, Report, ReviewItem, ReviewReminder
 from providers.access import access_open
 from providers.models import (
     Access,
+    BroadcastMessage,
     ComplianceAssignment,
+    Designation,
     Notification,
     Organization,
     PidSl,
@@ -132,3 +137,95 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
     action = AuditEvent.Action.SIGN_IN
     actor = factory.SubFactory(UserFactory)
     actor_username = factory.LazyAttribute(lambda o: o.actor.username if o.actor else "")
+
+
+class TermsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Terms
+
+    version = factory.Sequence(lambda n: f"2030-{n:02d}")
+    title = "Terms and Conditions of Use"
+    text = "Test terms."
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class DesignationFactory(factory.django.DjangoModelFactory):
+    """A PIN letter; the PIN is `pin` (factory param), stored only as a hash."""
+
+    class Meta:
+        model = Designation
+        exclude = ("pin",)
+
+    pin = "ABCDEFGH23"
+    pidsl = factory.SubFactory(PidSlFactory)
+    first_name = "Pat"
+    last_name = "Designee"
+    email = "pat.designee@example.org"
+    approved_by = factory.SubFactory(AgencyStaffFactory)
+    approved_at = factory.LazyFunction(timezone.now)
+    pin_hash = factory.LazyAttribute(lambda o: make_password(o.pin))
+    pin_expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+
+
+class BroadcastMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BroadcastMessage
+
+    subject = factory.Sequence(lambda n: f"Message {n}")
+    body = "A message from MassHealth."
+    posted_by = factory.SubFactory(AgencyStaffFactory)
+    posted_at = factory.LazyFunction(timezone.now)
+
+
+class AccessReviewFactory(factory.django.DjangoModelFactory):
+    """An empty review row; use audit.reviews.review_create for one with its snapshot."""
+
+    class Meta:
+        model = AccessReview
+
+    organization = factory.SubFactory(OrganizationFactory)
+    period_start = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=180))
+    period_end = factory.LazyFunction(timezone.localdate)
+    due_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=30))
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class ReviewItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewItem
+
+    access = factory.SubFactory(AccessFactory)
+    review = factory.SubFactory(AccessReviewFactory, organization=factory.SelfAttribute("..access.pidsl.organization"))
+    user = factory.SelfAttribute("access.user")
+    pidsl = factory.SelfAttribute("access.pidsl")
+    role = factory.SelfAttribute("access.role")
+    services_before = factory.LazyAttribute(lambda o: sorted(s.code for s in o.access.services.all()))
+
+
+class ReviewReminderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewReminder
+
+    review = factory.SubFactory(AccessReviewFactory)
+    kind = ReviewReminder.Kind.DUE_IN_14
+    on_date = factory.LazyFunction(timezone.localdate)
+    sent_at = factory.LazyFunction(timezone.now)
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    """A pending report row; audit.reports.report_build makes its file."""
+
+    class Meta:
+        model = Report
+
+    organization = factory.SubFactory(OrganizationFactory)
+    kind = Report.Kind.USER_ACCESS_CSV
+    requested_at = factory.LazyFunction(timezone.now)
+
+
+class FindingSnapshotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FindingSnapshot
+
+    organization = factory.SubFactory(OrganizationFactory)
+    computed_at = factory.LazyFunction(timezone.now)
