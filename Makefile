@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/posc
 
-.PHONY: run test test-quick lint format install install-dev worker beat check-deploy clean totp
+.PHONY: run test test-quick lint format install install-dev worker beat check-deploy clean totp bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,14 @@ format: install-dev
 ## make totp WHO=agency.admin: the current two-step code of a demo user (DEBUG only)
 totp: install
 	@$(BIN)/python manage.py demo_totp $(WHO)
+
+## make bench: the issue 6 benchmark on the scale data set in its own database (docs/performance.md)
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/posc_bench
+bench: install-dev
+	@command -v wrk >/dev/null || (echo "bench: installing wrk" && apt-get install -y -qq wrk >/dev/null)
+	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -Atqc "SELECT 1 FROM pg_database WHERE datname='$(notdir $(BENCH_DATABASE_URL))'" | grep -q 1 \
+		|| psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))"
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/run.py
 
 worker: install
 	$(BIN)/celery -A posc worker --loglevel=info

@@ -10,6 +10,7 @@ from .mfa import confirmed_device, mfa_required
 from .services import temporary_password_expired, terms_pending
 
 SESSION_STARTED = "posc_session_started"
+SESSION_TOUCHED = "posc_session_touched"
 
 
 class NoStoreForSignedInMiddleware:
@@ -42,8 +43,13 @@ class AccountGateMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or request.path.startswith(settings.STATIC_URL):
             return self.get_response(request)
-        started = request.session.setdefault(SESSION_STARTED, int(time.time()))
-        if time.time() - started > settings.POSC_SESSION_ABSOLUTE_SECONDS:
+        now = int(time.time())
+        started = request.session.setdefault(SESSION_STARTED, now)
+        # The idle timer (SESSION_COOKIE_AGE) restarts when the session is saved; saving on every
+        # request would write a row per page, so it is saved once a minute at most.
+        if now - request.session.get(SESSION_TOUCHED, 0) >= settings.POSC_SESSION_TOUCH_SECONDS:
+            request.session[SESSION_TOUCHED] = now
+        if now - started > settings.POSC_SESSION_ABSOLUTE_SECONDS:
             logout(request)
             return redirect(f"{reverse('accounts:login')}?ended=1")
         logout_url = reverse("accounts:logout")

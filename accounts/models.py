@@ -3,6 +3,7 @@
 import unicodedata
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.cache import cache
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -117,6 +118,19 @@ class Terms(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.version})"
 
+    CACHE_KEY = "posc:current-terms"
+    CACHE_SECONDS = 60  # another web process sees newly published terms within a minute
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        cache.delete(self.CACHE_KEY)
+
     @classmethod
     def current(cls) -> "Terms | None":
-        return cls.objects.order_by("-published_at").first()
+        # Asked on every signed-in request (US-03): kept in the process's cache, dropped on save.
+        terms = cache.get(cls.CACHE_KEY)
+        if terms is None:
+            terms = cls.objects.order_by("-published_at").first()
+            if terms is not None:
+                cache.set(cls.CACHE_KEY, terms, cls.CACHE_SECONDS)
+        return terms

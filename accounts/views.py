@@ -50,9 +50,10 @@ class TermsView(LoginRequiredMixin, View):
 
 
 class KeepAliveView(LoginRequiredMixin, View):
-    """The idle warning's "Stay signed in": any request renews the idle timer (SESSION_SAVE_EVERY_REQUEST)."""
+    """The idle warning's "Stay signed in": saving the session restarts its idle timer."""
 
     http_method_names = ["post"]
 
     def post(self, request):
+        request.session.modified = True
         return JsonResponse({"idle_seconds": settings.SESSION_COOKIE_AGE})

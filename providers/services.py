@@ -64,7 +64,9 @@ def pidsl_enroll(*, actor, organization: Organization, spec: PidSlSpec) -> PidSl
 
 
 def _lock_pidsl(pidsl: PidSl) -> PidSl:
-    return PidSl.objects.select_for_update().select_related("organization").get(pk=pidsl.pk)
+    # FOR NO KEY UPDATE: a mutex for the services, yet no wait for another transaction's foreign-key
+    # check on the row (its audit record names the PID/SL), which FOR UPDATE would turn into a deadlock.
+    return PidSl.objects.select_for_update(no_key=True).select_related("organization").get(pk=pidsl.pk)
 
 
 def _all_services(pidsl: PidSl) -> list[Service]:
@@ -204,7 +206,7 @@ def change_request_approve(*, actor, request: PrimaryChangeRequest, note: str = 
     rules.require_agency(actor)
     pidsl = _lock_pidsl(request.pidsl)
     request = _lock_pending(request)
-    new_primary = type(request.new_primary).objects.select_for_update().get(pk=request.new_primary_id)
+    new_primary = type(request.new_primary).objects.select_for_update(no_key=True).get(pk=request.new_primary_id)
     rules.require_linkable(new_primary)
     rules.check_primary_cap(new_primary)
     old = Access.objects.open().select_for_update().filter(pidsl=pidsl, role=Access.Role.PRIMARY).first()

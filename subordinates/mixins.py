@@ -3,12 +3,12 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from guardian.core import ObjectPermissionChecker
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from providers.catalog import MANAGE_SUBORDINATES, permission_codename
+from providers.catalog import MANAGE_SUBORDINATES
 from providers.models import Access, PidSl
+from providers.permissions import has_service
 
 from . import selectors
 
@@ -23,8 +23,8 @@ class PidSlAdministratorMixin(LoginRequiredMixin):
     """The URL's PID/SL must be one the user administers (holds Manage Subordinate Accounts, PU-04).
 
     Anyone else gets 403 (PID/SLs are public in Provider Search, so existence is no secret);
-    the refusal is audited. The checker is built per request: guardian caches per user object
-    (guardian #360), and a permission change must count on the next request (ASVS 8.3.2).
+    the refusal is audited. The guardian permission is read fresh on every request: a permission
+    change must count on the next request (ASVS 8.3.2; guardian's cache would not, #360).
     """
 
     pidsl_url_kwarg = "pidsl"
@@ -38,8 +38,7 @@ class PidSlAdministratorMixin(LoginRequiredMixin):
         pidsl = get_object_or_404(
             PidSl.objects.select_related("organization"), provider_id=code[:9], service_location=code[9:]
         )
-        checker = ObjectPermissionChecker(request.user)
-        if not (request.user.is_active and checker.has_perm(permission_codename(MANAGE_SUBORDINATES), pidsl)):
+        if not has_service(request.user, pidsl, MANAGE_SUBORDINATES):
             refuse(request, f"not an administrator of {pidsl.code}", pidsl)
         if (
             self.primary_only

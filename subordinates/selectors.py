@@ -1,24 +1,16 @@
 """Read-side queries for the Administer Account screens; each a fixed number of queries."""
 
 from django.db.models import Prefetch, Q, QuerySet
-from guardian.shortcuts import get_objects_for_user
 
-from providers.catalog import MANAGE_SUBORDINATES, permission_codename
+from providers.catalog import MANAGE_SUBORDINATES
 from providers.models import Access, PidSl, Service
+from providers.permissions import pidsls_with_service
 
 
 def administered_pidsls(user) -> QuerySet[PidSl]:
     """The Provider dropdown: PID/SLs where the user holds Manage Subordinate Accounts (PU-04)."""
-    if not user.is_active:
-        return PidSl.objects.none()
     return (
-        get_objects_for_user(
-            user,
-            f"providers.{permission_codename(MANAGE_SUBORDINATES)}",
-            klass=PidSl,
-            with_superuser=False,
-            accept_global_perms=False,
-        )
+        pidsls_with_service(user, MANAGE_SUBORDINATES)
         .select_related("organization")
         .order_by("provider_id", "service_location")
     )

@@ -106,7 +106,13 @@ def _check_required(identity: Identity) -> None:
 
 
 def _lock_access(access: Access) -> Access:
-    locked = Access.objects.select_for_update().select_related("user", "pidsl__organization").get(pk=access.pk)
+    # Only the Access row, and FOR NO KEY UPDATE: locking the joined user, PID/SL and organization
+    # too (in no set order) deadlocked with a change request approval locking the PID/SL first.
+    locked = (
+        Access.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("user", "pidsl__organization")
+        .get(pk=access.pk)
+    )
     if not locked.is_open:
         raise PolicyViolation("AR-02", _("This link has already ended."))
     return locked
@@ -192,7 +198,7 @@ def linkable_user_find(*, username: str, last_name: str):
 @transaction.atomic
 def user_link(*, actor, pidsl: PidSl, username: str, last_name: str, services: list[Service]) -> Access:
     """Link an existing user (own organization or another, LK-01) to a PID/SL with chosen services."""
-    pidsl = PidSl.objects.select_for_update().select_related("organization").get(pk=pidsl.pk)
+    pidsl = PidSl.objects.select_for_update(no_key=True).select_related("organization").get(pk=pidsl.pk)
     rules.require_administrator(actor, pidsl)
     user = linkable_user_find(username=username, last_name=last_name)
     if user is None:
@@ -289,7 +295,9 @@ def _require_owner_administrator(actor, user) -> None:
 
 
 def _lock_user(user):
-    return User.objects.select_for_update().get(pk=user.pk)
+    # NO KEY: FOR UPDATE would make a concurrent writer's foreign-key check on this user (its audit
+    # record names the user) wait, while it holds the audit chain's lock we wait for: a deadlock.
+    return User.objects.select_for_update(no_key=True).get(pk=user.pk)
 
 
 @transaction.atomic

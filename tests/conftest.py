@@ -41,6 +41,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # The process cache outlives each test's rolled-back transaction (e.g. the current terms).
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _catalog_after_flush(request):
     marker = request.node.get_closest_marker("django_db")
     transactional = marker is not None and (marker.kwargs.get("transaction") or (marker.args[:1] == (True,)))
@@ -71,8 +79,8 @@ class Cast:
         return Access.objects.open().get(user=user, pidsl=pidsl)
 
 
-@pytest.fixture
-def cast(db) -> Cast:
+def build_cast() -> Cast:
+    """The cast's rows; module-scoped fixtures (tests/test_authorization_matrix.py) build it once."""
     f = factories
     agency = f.AgencyStaffFactory(username="agency")
     eddys = f.OrganizationFactory(name="Eddy's Group Practice")
@@ -113,3 +121,8 @@ def cast(db) -> Cast:
         biller=biller,
         compliance=compliance,
     )
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    return build_cast()

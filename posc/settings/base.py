@@ -158,7 +158,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 # HIPAA 164.312(a)(2)(iii) automatic logoff; ASVS 7.3.1 idle timeout.
 SESSION_COOKIE_AGE = env_int("POSC_SESSION_IDLE_SECONDS", 15 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # accounts.middleware renews the idle timer once a minute
+POSC_SESSION_TOUCH_SECONDS = env_int("POSC_SESSION_TOUCH_SECONDS", 60)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # ASVS 3.4.3 / 3.4.6: no inline script anywhere; nothing framed; forms post only here.
 CONTENT_SECURITY_POLICY = {

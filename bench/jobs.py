@@ -1,0 +1,122 @@
+"""The benchmark's job timings (bench/run.py runs it): the User Access Report against psql's own
+COPY of the same rows, the large organization's review creation, and the daily reminder job.
+
+`python bench/jobs.py` orchestrates; each job runs in its own process (`python bench/jobs.py
+report|review|daily`) so its time and peak memory are its own.
+"""
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "posc.settings.production")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from audit.models import AccessReview, Report, ReviewItem, ReviewReminder  # noqa: E402
+from providers.models import Notification, Organization  # noqa: E402
+
+LARGE = "Commonwealth Health Network"
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def copy_seconds(org_id: int) -> float:
+    """psql's own COPY of the User Access Report's rows: the floor the report is held to."""
+    from audit.reports import _USER_ACCESS_SQL
+
+    with connection.cursor() as cursor:
+        query = cursor.cursor.mogrify(_USER_ACCESS_SQL, [org_id]).decode()
+    url = os.environ["DATABASE_URL"]
+    started = time.monotonic()
+    with open(os.devnull, "wb") as sink:
+        subprocess.run(["psql", url, "-Atq", "-c", f"COPY ({query}) TO STDOUT CSV"], stdout=sink, check=True)
+    return time.monotonic() - started
+
+
+def job_report(org_id: int) -> dict:
+    from audit.reports import report_build
+
+    report = Report.objects.create(organization_id=org_id, kind=Report.Kind.USER_ACCESS_CSV, requested_at=timezone.now())
+    started = time.monotonic()
+    report = report_build(report.pk)
+    return {"seconds": time.monotonic() - started, "rows": report.rows_done, "peak_rss_mb": _peak_mb()}
+
+
+def job_review(org_id: int) -> dict:
+    from audit.reviews import review_create
+
+    started = time.monotonic()
+    review = review_create(organization=Organization.objects.get(pk=org_id), due_in_days=30)
+    seconds = time.monotonic() - started
+    return {"seconds": seconds, "items": ReviewItem.objects.filter(review=review).count()}
+
+
+def job_daily() -> dict:
+    from audit.reminders import reviews_daily
+
+    started = time.monotonic()
+    first = reviews_daily()
+    seconds = time.monotonic() - started
+    second = reviews_daily()
+    return {"seconds": seconds, "reminded": first["reminded"], "rerun_reminded": second["reminded"]}
+
+
+def _clean_reviews() -> None:
+    """Earlier bench runs leave reviews behind; reviews are not audit records, so they may go."""
+    Notification.objects.filter(kind__startswith="review_").delete()
+    ReviewReminder.objects.all().delete()
+    Report.objects.all().delete()
+    ReviewItem.objects.all().delete()
+    AccessReview.objects.all().delete()
+
+
+def _due_reviews() -> int:
+    """One open review per organization, all due in 14 days: the day their first reminder goes."""
+    today = timezone.localdate()
+    have = set(AccessReview.objects.filter(status="open").values_list("organization_id", flat=True))
+    AccessReview.objects.filter(status="open").update(due_date=today + timedelta(days=14))
+    AccessReview.objects.bulk_create(
+        [
+            AccessReview(organization_id=pk, period_start=today - timedelta(days=182), period_end=today,
+                         due_date=today + timedelta(days=14), created_at=timezone.now())
+            for pk in Organization.objects.exclude(pk__in=have).values_list("pk", flat=True)
+        ],
+        batch_size=1000,
+    )
+    return AccessReview.objects.filter(status="open").count()
+
+
+def _in_process(name: str, *args) -> dict:
+    out = subprocess.run([sys.executable, __file__, name, *map(str, args)], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def orchestrate() -> dict:
+    org_id = Organization.objects.get(name=LARGE).pk
+    _clean_reviews()
+    copy_s = min(copy_seconds(org_id) for _ in range(2))
+    report = _in_process("report", org_id)
+    review = _in_process("review", org_id)
+    reviews = _due_reviews()
+    daily = _in_process("daily")
+    return {"copy_seconds": copy_s, "report": report, "review": review, "daily": {**daily, "reviews": reviews}}
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else "orchestrate"
+    jobs = {"report": job_report, "review": job_review, "daily": job_daily, "orchestrate": orchestrate}
+    print(json.dumps(jobs[command](*map(int, sys.argv[2:]))))
