@@ -50,7 +50,9 @@ def copy_seconds(org_id: int) -> float:
 def job_report(org_id: int) -> dict:
     from audit.reports import report_build
 
-    report = Report.objects.create(organization_id=org_id, kind=Report.Kind.USER_ACCESS_CSV, requested_at=timezone.now())
+    report = Report.objects.create(
+        organization_id=org_id, kind=Report.Kind.USER_ACCESS_CSV, requested_at=timezone.now()
+    )
     started = time.monotonic()
     report = report_build(report.pk)
     return {"seconds": time.monotonic() - started, "rows": report.rows_done, "peak_rss_mb": _peak_mb()}
@@ -91,8 +93,13 @@ def _due_reviews() -> int:
     AccessReview.objects.filter(status="open").update(due_date=today + timedelta(days=14))
     AccessReview.objects.bulk_create(
         [
-            AccessReview(organization_id=pk, period_start=today - timedelta(days=182), period_end=today,
-                         due_date=today + timedelta(days=14), created_at=timezone.now())
+            AccessReview(
+                organization_id=pk,
+                period_start=today - timedelta(days=182),
+                period_end=today,
+                due_date=today + timedelta(days=14),
+                created_at=timezone.now(),
+            )
             for pk in Organization.objects.exclude(pk__in=have).values_list("pk", flat=True)
         ],
         batch_size=1000,

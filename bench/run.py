@@ -39,7 +39,11 @@ ENV.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 def python(*args, capture=True) -> str:
     result = subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=ENV, check=True, text=True,
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=ENV,
+        check=True,
+        text=True,
         stdout=subprocess.PIPE if capture else None,
     )
     return result.stdout if capture else ""
@@ -49,9 +53,24 @@ def wrk(path: str, script: str, cookie_env: dict) -> dict:
     """Run wrk with bench/wrk.lua; it prints one JSON line with req/s and percentiles."""
     env = {**os.environ, **cookie_env, "BENCH_PATH": path, "BENCH_SCRIPT": script}
     out = subprocess.run(
-        ["wrk", "-t", "2", "-c", CONNECTIONS, "-d", DURATION, "--timeout", "10s", "-s", str(BENCH / "wrk.lua"),
-         f"http://127.0.0.1:{PORT}{path}"],
-        env=env, check=True, text=True, capture_output=True,
+        [
+            "wrk",
+            "-t",
+            "2",
+            "-c",
+            CONNECTIONS,
+            "-d",
+            DURATION,
+            "--timeout",
+            "10s",
+            "-s",
+            str(BENCH / "wrk.lua"),
+            f"http://127.0.0.1:{PORT}{path}",
+        ],
+        env=env,
+        check=True,
+        text=True,
+        capture_output=True,
     ).stdout
     line = next(x for x in out.splitlines() if x.startswith("{"))
     return json.loads(line)
@@ -60,9 +79,22 @@ def wrk(path: str, script: str, cookie_env: dict) -> dict:
 def serve():
     python("manage.py", "collectstatic", "--no-input", "-v", "0")
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "posc.wsgi:application", "-w", "2", "-b", f"127.0.0.1:{PORT}",
-         "--log-level", "warning", "--keep-alive", "5"],
-        cwd=ROOT, env=ENV,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "posc.wsgi:application",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+            "--keep-alive",
+            "5",
+        ],
+        cwd=ROOT,
+        env=ENV,
     )
     for _ in range(100):
         try:
@@ -96,53 +128,91 @@ def main() -> int:
         primary = {**cookies, "BENCH_COOKIE": setup["sessions"]["large_primary"]}
         for label, path in (("first", setup["results_first"]), ("last", setup["results_last"])):
             m = wrk(path, "get", primary)
-            results.append(row(
-                f"Subordinates Search Results, 20,000 subordinates, {label} page",
-                f"{m['rps']:.0f} req/s, p95 {m['p95_ms']:.1f} ms",
-                ">= 0.10 x F req/s, p95 <= 60 ms",
-                m["rps"] >= 0.10 * f and m["p95_ms"] <= 60 and m["errors"] == 0,
-                f"{m['rps'] / f:.2f} x F; {m['errors']} errors",
-            ))
-        m = wrk(setup["update"], "update", {**primary, "BENCH_POST_BODY_A": setup["body_a"],
-                                             "BENCH_POST_BODY_B": setup["body_b"]})
-        results.append(row("Update Subordinate page and Submit", f"p95 {m['p95_ms']:.1f} ms ({m['rps']:.0f} req/s)",
-                           "p95 <= 80 ms", m["p95_ms"] <= 80 and m["errors"] == 0, f"{m['errors']} errors"))
+            results.append(
+                row(
+                    f"Subordinates Search Results, 20,000 subordinates, {label} page",
+                    f"{m['rps']:.0f} req/s, p95 {m['p95_ms']:.1f} ms",
+                    ">= 0.10 x F req/s, p95 <= 60 ms",
+                    m["rps"] >= 0.10 * f and m["p95_ms"] <= 60 and m["errors"] == 0,
+                    f"{m['rps'] / f:.2f} x F; {m['errors']} errors",
+                )
+            )
+        m = wrk(
+            setup["update"],
+            "update",
+            {**primary, "BENCH_POST_BODY_A": setup["body_a"], "BENCH_POST_BODY_B": setup["body_b"]},
+        )
+        results.append(
+            row(
+                "Update Subordinate page and Submit",
+                f"p95 {m['p95_ms']:.1f} ms ({m['rps']:.0f} req/s)",
+                "p95 <= 80 ms",
+                m["p95_ms"] <= 80 and m["errors"] == 0,
+                f"{m['errors']} errors",
+            )
+        )
         m = wrk("/", "get", {**cookies, "BENCH_COOKIE": setup["sessions"]["billing"]})
-        results.append(row("Home of the billing user linked to 1,000 PID/SLs", f"p95 {m['p95_ms']:.1f} ms",
-                           "p95 <= 80 ms", m["p95_ms"] <= 80 and m["errors"] == 0, f"{m['rps']:.0f} req/s"))
+        results.append(
+            row(
+                "Home of the billing user linked to 1,000 PID/SLs",
+                f"p95 {m['p95_ms']:.1f} ms",
+                "p95 <= 80 ms",
+                m["p95_ms"] <= 80 and m["errors"] == 0,
+                f"{m['rps']:.0f} req/s",
+            )
+        )
         m = wrk(setup["audit"], "get", primary)
-        results.append(row("Audit trail, filtered, 5,000,000 records", f"p95 {m['p95_ms']:.1f} ms",
-                           "p95 <= 100 ms", m["p95_ms"] <= 100 and m["errors"] == 0, f"{m['rps']:.0f} req/s"))
+        results.append(
+            row(
+                "Audit trail, filtered, 5,000,000 records",
+                f"p95 {m['p95_ms']:.1f} ms",
+                "p95 <= 100 ms",
+                m["p95_ms"] <= 100 and m["errors"] == 0,
+                f"{m['rps']:.0f} req/s",
+            )
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
     jobs = json.loads(python(str(BENCH / "jobs.py")))
     copy_s = jobs["copy_seconds"]
     report = jobs["report"]
-    results.append(row(
-        f"User Access Report CSV, large organization ({report['rows']:,} rows)",
-        f"{report['seconds']:.2f} s, peak RSS {report['peak_rss_mb']:.0f} MB",
-        "<= 2.0 x COPY time, peak RSS <= 150 MB",
-        report["seconds"] <= 2.0 * copy_s and report["peak_rss_mb"] <= 150,
-        f"{report['seconds'] / copy_s:.2f} x COPY ({copy_s:.2f} s)",
-    ))
+    results.append(
+        row(
+            f"User Access Report CSV, large organization ({report['rows']:,} rows)",
+            f"{report['seconds']:.2f} s, peak RSS {report['peak_rss_mb']:.0f} MB",
+            "<= 2.0 x COPY time, peak RSS <= 150 MB",
+            report["seconds"] <= 2.0 * copy_s and report["peak_rss_mb"] <= 150,
+            f"{report['seconds'] / copy_s:.2f} x COPY ({copy_s:.2f} s)",
+        )
+    )
     review = jobs["review"]
-    results.append(row(
-        f"Creating the review of the large organization ({review['items']:,} items)", f"{review['seconds']:.2f} s",
-        "<= 3.0 x COPY time", review["seconds"] <= 3.0 * copy_s, f"{review['seconds'] / copy_s:.2f} x COPY",
-    ))
+    results.append(
+        row(
+            f"Creating the review of the large organization ({review['items']:,} items)",
+            f"{review['seconds']:.2f} s",
+            "<= 3.0 x COPY time",
+            review["seconds"] <= 3.0 * copy_s,
+            f"{review['seconds'] / copy_s:.2f} x COPY",
+        )
+    )
     daily = jobs["daily"]
-    results.append(row(
-        f"Daily reminder job, {daily['reviews']:,} reviews due", f"{daily['seconds']:.2f} s",
-        "<= 60 s, each reminder once",
-        daily["seconds"] <= 60 and daily["reminded"] == daily["reviews"] and daily["rerun_reminded"] == 0,
-        f"{daily['reminded']:,} sent, rerun sent {daily['rerun_reminded']}",
-    ))
+    results.append(
+        row(
+            f"Daily reminder job, {daily['reviews']:,} reviews due",
+            f"{daily['seconds']:.2f} s",
+            "<= 60 s, each reminder once",
+            daily["seconds"] <= 60 and daily["reminded"] == daily["reviews"] and daily["rerun_reminded"] == 0,
+            f"{daily['reminded']:,} sent, rerun sent {daily['rerun_reminded']}",
+        )
+    )
     width = max(len(r["what"]) for r in results)
     print(f"\n{'what':<{width}}  {'measured':<36} {'target':<40} result")
     for r in results:
-        print(f"{r['what']:<{width}}  {r['measured']:<36} {r['target']:<40} {'PASS' if r['pass'] else 'FAIL'}"
-              f"  {r['detail']}")
+        print(
+            f"{r['what']:<{width}}  {r['measured']:<36} {r['target']:<40} {'PASS' if r['pass'] else 'FAIL'}"
+            f"  {r['detail']}"
+        )
     out = {"generated_in_seconds": round(generation, 1), "rows": results}
     (BENCH / "results.json").write_text(json.dumps(out, indent=2))
     print(f"\nWritten to {BENCH / 'results.json'}")
