@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from audit.models import AuditEvent
 from audit.services import audit_record
 from posc.policy import PolicyViolation
+from providers.access import sort_names_refresh
 from subordinates import services as subordinate_services
 
 from .models import User
@@ -136,6 +137,8 @@ class UserAdmin(AgencyStaffAdminMixin, admin.ModelAdmin):
         if not changed:
             return
         obj.save(update_fields=changed)
+        if {"first_name", "last_name"} & set(changed):
+            sort_names_refresh(obj)
         audit_record(
             action=AuditEvent.Action.USER_UPDATE,
             actor=request.user,

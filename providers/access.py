@@ -10,8 +10,24 @@ from .models import Access, PidSl, Service
 from .permissions import object_permissions_sync
 
 
+def sort_name_for(user) -> str:
+    return f"{user.last_name} {user.first_name} {user.username}".lower()
+
+
+def sort_names_refresh(user) -> None:
+    """After a user's name changes, the order their links sort in (a derived column)."""
+    Access.objects.filter(user=user).update(sort_name=sort_name_for(user))
+
+
 def access_open(*, user, pidsl: PidSl, role: str, services: list[Service], granted_by) -> Access:
-    access = Access.objects.create(user=user, pidsl=pidsl, role=role, granted_by=granted_by, granted_at=timezone.now())
+    access = Access.objects.create(
+        user=user,
+        pidsl=pidsl,
+        role=role,
+        granted_by=granted_by,
+        granted_at=timezone.now(),
+        sort_name=sort_name_for(user),
+    )
     access.services.set(services)
     object_permissions_sync(user=user, pidsl=pidsl)
     return access

@@ -7,21 +7,33 @@ A deactivated user holds no object permission (US-06); reactivation re-derives t
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 
 from . import catalog
 from .models import Access, PidSl, PidSlUserObjectPermission
 
+# pg_advisory_xact_lock(key, user id): one transaction at a time derives a user's permissions, and
+# reads what they come from only after the one before committed. Services lock different rows (a
+# deactivation the user, a service change the link), so without it each read the other's old state.
+USER_PERMISSIONS_LOCK = 0x50455231
+
+
+def _lock_user_permissions(user) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [USER_PERMISSIONS_LOCK, user.pk])
+
 
 def _desired_codenames(user, pidsl) -> set[str]:
-    if not user.is_active:
-        return set()
-    access = Access.objects.open().filter(user=user, pidsl=pidsl).first()
+    # is_active as committed now, not as the caller's copy of the user read it before the lock.
+    access = Access.objects.open().filter(user=user, pidsl=pidsl, user__is_active=True).first()
     if access is None:
         return set()
     return {s.permission_codename for s in access.services.all()}
 
 
 def object_permissions_sync(*, user, pidsl: PidSl) -> None:
+    _lock_user_permissions(user)
     desired = _desired_codenames(user, pidsl)
     current = dict(
         PidSlUserObjectPermission.objects.filter(user=user, content_object=pidsl).values_list(
@@ -42,6 +54,7 @@ def object_permissions_sync(*, user, pidsl: PidSl) -> None:
 
 def object_permissions_sync_user(*, user) -> None:
     """Re-derive every PID/SL permission of one user (deactivation, reactivation)."""
+    _lock_user_permissions(user)
     pidsl_ids = set(Access.objects.open().filter(user=user).values_list("pidsl_id", flat=True))
     pidsl_ids |= set(PidSlUserObjectPermission.objects.filter(user=user).values_list("content_object_id", flat=True))
     for pidsl in PidSl.objects.filter(pk__in=pidsl_ids):

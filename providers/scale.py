@@ -84,6 +84,10 @@ def _text(value) -> str:
     return str(value).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
 
 
+def _first(user_id: int) -> str:
+    return f"First{user_id % 997}"
+
+
 def _next_id(cursor, table: str) -> int:
     cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608 - our own table names
     return cursor.fetchone()[0]
@@ -129,13 +133,41 @@ class ScaleData:
                     "audit_auditevent",
                 )
             }
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            dropped = self._drop_secondary_indexes(cursor)
             counts = self._write(cursor, base)
+            self.log(f"rebuilding {len(dropped)} indexes")
+            for definition in dropped:
+                cursor.execute(definition)
             for table in base:
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"  # noqa: S608
                 )
             cursor.execute("ANALYZE")
         return counts
+
+    BULK_TABLES = (
+        "providers_access",
+        "providers_access_services",
+        "providers_pidsluserobjectpermission",
+        "audit_auditevent",
+    )
+
+    def _drop_secondary_indexes(self, cursor) -> list[str]:
+        """Building an index once after the load is far cheaper than growing it row by row. Indexes
+        behind a primary key or unique constraint stay (the load must still obey them)."""
+        cursor.execute(
+            """
+            SELECT i.indexname, i.indexdef FROM pg_indexes i
+            WHERE i.tablename = ANY(%s) AND NOT EXISTS (
+                SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+            """,
+            [list(self.BULK_TABLES)],
+        )
+        rows = cursor.fetchall()
+        for name, _ in rows:
+            cursor.execute(f'DROP INDEX "{name}"')
+        return [definition for _, definition in rows]
 
     @staticmethod
     def _skip_foreign_key_checks(cursor) -> None:
@@ -239,7 +271,7 @@ class ScaleData:
                     last_login,
                     False,
                     f"u{uid}",
-                    f"First{n}",
+                    _first(uid),
                     f"Last{uid}",
                     f"u{uid}@example.org",
                     False,
@@ -340,7 +372,7 @@ class ScaleData:
     def _write_access(self, cursor, base, links, org_pidsls, org_traits):
         rng, now = self.rng, self.now
         access_copy = _Copier(
-            cursor, "providers_access", ("id", "user_id", "pidsl_id", "role", "granted_at", "end_reason")
+            cursor, "providers_access", ("id", "user_id", "pidsl_id", "role", "granted_at", "end_reason", "sort_name")
         )
         svc_copy = _Copier(cursor, "providers_access_services", ("id", "access_id", "service_id"))
         perm_copy = _Copier(
@@ -368,7 +400,15 @@ class ScaleData:
                 codes, role = ["portal_services", "claims", "batch_files"], "subordinate"
             else:
                 codes = ["portal_services", *rng.sample(SUBORDINATE_EXTRAS, rng.randint(0, 3))]
-            access_copy.add(access_id, user, pid, role, now - timedelta(days=rng.randint(1, 365)), "")
+            access_copy.add(
+                access_id,
+                user,
+                pid,
+                role,
+                now - timedelta(days=rng.randint(1, 365)),
+                "",
+                f"last{user} {_first(user).lower()} u{user}",
+            )
             for code in codes:
                 svc_copy.add(svc_id, access_id, services[code].pk)
                 perm_copy.add(perm_id, user, pid, self.permission_ids[code])

@@ -22,8 +22,9 @@ def subordinates_search(*, pidsl: PidSl, first_name: str = "", last_name: str = 
     if first_name.strip():
         qs = qs.filter(user__first_name__istartswith=first_name.strip())
     if last_name.strip():
-        qs = qs.filter(user__last_name__istartswith=last_name.strip())
-    return qs.order_by("user__last_name", "user__first_name", "user__username")
+        # sort_name starts with the lower-cased last name: a range scan of the PID/SL's name index.
+        qs = qs.filter(sort_name__startswith=last_name.strip().lower())
+    return qs.order_by("sort_name")
 
 
 def access_with_services(access_id: int, pidsl: PidSl) -> Access | None:
