@@ -78,6 +78,15 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username or '-'} {self.get_action_display()}"
 
+    # For templates: `before.items` would look up a key named "items" (a review's item count) first.
+    @property
+    def before_pairs(self) -> list:
+        return list((self.before or {}).items())
+
+    @property
+    def after_pairs(self) -> list:
+        return list((self.after or {}).items())
+
 
 class AccessReview(models.Model):
     """A periodic review of every open link to an organization's PID/SLs (AR-01, AR-02)."""
@@ -124,10 +133,13 @@ class ReviewItem(models.Model):
         REMOVE = "remove", "Remove from the PID/SL"
         DEACTIVATE = "deactivate", "Deactivate the user"
 
-    review = models.ForeignKey(AccessReview, on_delete=models.PROTECT, related_name="items")
-    access = models.ForeignKey("providers.Access", on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    pidsl = models.ForeignKey("providers.PidSl", on_delete=models.PROTECT, related_name="+")
+    # A write-once snapshot of up to a million rows a review: its references are kept without
+    # database foreign-key triggers, which would double the cost of writing it (docs/performance.md).
+    # Nothing deletes reviews, links, users or PID/SLs, and PROTECT still guards the ORM side.
+    review = models.ForeignKey(AccessReview, on_delete=models.PROTECT, related_name="items", db_constraint=False)
+    access = models.ForeignKey("providers.Access", on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    pidsl = models.ForeignKey("providers.PidSl", on_delete=models.PROTECT, related_name="+", db_constraint=False)
     role = models.CharField(max_length=12)
     outside_user = models.BooleanField(default=False)
     services_before = models.JSONField(default=list)
@@ -136,7 +148,7 @@ class ReviewItem(models.Model):
     decision = models.CharField(max_length=12, choices=Decision.choices, blank=True)
     services_after = models.JSONField(default=list)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
     decided_at = models.DateTimeField(null=True, blank=True)
 
