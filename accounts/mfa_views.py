@@ -3,7 +3,9 @@ import base64
 import segno
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
@@ -21,7 +23,7 @@ class CodeForm(forms.Form):
 
     def clean_code(self):
         code = self.cleaned_data["code"].strip()
-        if not code.isdigit():
+        if not (code.isascii() and code.isdigit()):  # "１２３４５６" is digits to isdigit()
             raise forms.ValidationError("Enter the 6 digits of the code.")
         return code
 
@@ -66,6 +68,7 @@ class TotpVerifyView(LoginRequiredMixin, View):
         if form.is_valid():
             if mfa.totp_verify(request=request, token=form.cleaned_data["code"]):
                 safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
-                return redirect(target if target and safe else "home")
+                # Not redirect(): it takes a bare word ("' OR 1=1 --") for a view name and fails with a 500.
+                return HttpResponseRedirect(target if target and safe else reverse("home"))
             form.add_error("code", "That code is not valid, or was already used. Wait for the next code.")
         return render(request, "accounts/mfa_verify.html", {"form": form, "next": target}, status=400)

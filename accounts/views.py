@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import PasswordChangeView
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,6 +13,21 @@ from django.views import View
 from . import services
 from .models import Terms
 from .services import terms_pending
+
+
+class SignInForm(AuthenticationForm):
+    """Django gives the user ID field a max_length for the widget only; a 10 kB user ID reached
+    authenticate() and django-axes' 255-character column: a 500. Too long is a failed sign-in."""
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if len(username) > self.fields["username"].max_length:
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
+        return username
 
 
 class ChangePasswordView(PasswordChangeView):

@@ -69,10 +69,10 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [
-            models.Index(fields=["pidsl", "-at"], name="audit_pidsl_recent"),
-            models.Index(fields=["target_user", "-at"], name="audit_target_recent"),
-            models.Index(fields=["actor", "-at"], name="audit_actor_recent"),
-            models.Index(fields=["organization", "-at"], name="audit_org_recent"),
+            models.Index(fields=["pidsl", "-at", "-id"], name="audit_pidsl_recent"),
+            models.Index(fields=["target_user", "-at", "-id"], name="audit_target_recent"),
+            models.Index(fields=["actor", "-at", "-id"], name="audit_actor_recent"),
+            models.Index(fields=["organization", "-at", "-id"], name="audit_org_recent"),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ import io
 import logging
 import os
 import tempfile
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -236,3 +237,19 @@ def reports_stale(*, older_than: timedelta = timedelta(minutes=10)):
     """Reports waiting too long or left "running" by a killed worker: the sweep builds them again."""
     cutoff = timezone.now() - older_than
     return Report.objects.filter(status__in=(Report.Status.PENDING, Report.Status.RUNNING), requested_at__lt=cutoff)
+
+
+def report_parts_remove(*, older_than: timedelta = timedelta(minutes=10)) -> int:
+    """Delete the half-written files of killed workers: never served, but they hold users' names.
+
+    A file still being written has a recent modification time, so it is left alone."""
+    cutoff = time.time() - older_than.total_seconds()
+    removed = 0
+    for part in _reports_dir().glob("*.part"):
+        try:
+            if part.stat().st_mtime < cutoff:
+                part.unlink()
+                removed += 1
+        except FileNotFoundError:  # another sweep got there first
+            continue
+    return removed

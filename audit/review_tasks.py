@@ -25,6 +25,7 @@ def report_build_task(report_id: int) -> str:
 @shared_task
 def reports_sweep() -> int:
     """Build again what a killed worker or a broker outage left behind."""
+    reports.report_parts_remove()
     stale = list(reports.reports_stale().values_list("pk", flat=True))
     for pk in stale:
         report_build_task.delay(pk)

@@ -8,9 +8,10 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import View
 
-from posc.policy import NotAuthorized
+from posc.policy import NotAuthorized, PolicyViolation
 from providers.models import Access, Organization, Service
 
 from . import reviews
@@ -122,7 +123,14 @@ class ReviewActionView(OrganizationViewerMixin, View):
         if self.action == "decide":
             item_obj = get_object_or_404(ReviewItem, pk=item_id, review=review)
             codes = set(request.POST.getlist("services")) | {"portal_services"}
-            chosen = list(Service.objects.grantable_at(item_obj.pidsl).filter(code__in=codes))
+            grantable = list(Service.objects.grantable_at(item_obj.pidsl))
+            refused = codes - {s.code for s in grantable}
+            if refused and request.POST.get("decision") == ReviewItem.Decision.MODIFY:
+                # ASVS 15.3.3: a service the PID/SL does not allow is refused, never dropped in silence.
+                raise PolicyViolation(
+                    "SV-02", _("A service you chose cannot be granted at %(pidsl)s.") % {"pidsl": item_obj.pidsl.code}
+                )
+            chosen = [s for s in grantable if s.code in codes]
             reviews.review_decide(actor=user, item=item_obj, decision=request.POST.get("decision", ""), services=chosen)
         elif self.action == "keep_remaining":
             reviews.review_keep_remaining(actor=user, review=review)

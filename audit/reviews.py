@@ -321,15 +321,16 @@ def review_complete(*, actor, review: AccessReview, attested: bool) -> AccessRev
 def review_schedule_set(*, actor, organization: Organization, months: int) -> Organization:
     """AR-01: the organization's Primary User sets quarterly, semi-annual or annual reviews."""
     rules.require_active(actor)
-    if months not in Organization.ReviewFrequency.values:
-        raise PolicyViolation(
-            "AR-01", _("Reviews are quarterly, semi-annual or annual (never longer than 12 months)."), field="months"
-        )
+    # Who may comes before what they sent: a reader's bad value is a 403, not a form error.
     is_primary = (
         Access.objects.open().filter(user=actor, role=Access.Role.PRIMARY, pidsl__organization=organization).exists()
     )
     if not (is_primary or actor.is_agency_staff):
         raise NotAuthorized(_("Only the organization's Primary User sets the review schedule."), rule="AR-01")
+    if months not in Organization.ReviewFrequency.values:
+        raise PolicyViolation(
+            "AR-01", _("Reviews are quarterly, semi-annual or annual (never longer than 12 months)."), field="months"
+        )
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     before = organization.review_frequency
     organization.review_frequency = months

@@ -3,6 +3,7 @@ at some PID/SL, a service it needs. One query: the user's guardian permissions (
 they are a compliance officer)."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db.models import Value
 from django.urls import reverse
@@ -39,7 +40,12 @@ def held_service_codes(user) -> set[str]:
 
 
 def navigation_for(user) -> list[NavEntry]:
-    held = held_service_codes(user)
+    # The entries depend only on what is held, so each combination is built (and reversed) once.
+    return list(_entries(frozenset(held_service_codes(user)), user.is_active, user.is_agency_staff))
+
+
+@lru_cache(maxsize=512)
+def _entries(held: frozenset, is_active: bool, is_agency_staff: bool) -> tuple[NavEntry, ...]:
     entries = [NavEntry("Home", reverse("home")), NavEntry("Provider Search", reverse("providers:search"))]
     areas = [NavEntry(a.label, reverse("area", args=[a.slug])) for a in AREAS if held & set(a.services)]
     # Administer Account sits after Manage Provider Information, as in the POSC.
@@ -58,7 +64,7 @@ def navigation_for(user) -> list[NavEntry]:
         )
     # AU-01: the trail's readers: agency staff, compliance officers, and the PID/SL administrators
     # (who hold Manage Subordinate Accounts).
-    if user.is_active and (user.is_agency_staff or {"manage_subordinates", COMPLIANCE_OFFICER} & held):
+    if is_active and (is_agency_staff or {"manage_subordinates", COMPLIANCE_OFFICER} & held):
         entries.append(NavEntry("Audit Trail", reverse("audit:trail")))
         # The compliance page has the same readers (audit/access.py), so the same test.
         entries.append(NavEntry("Compliance", reverse("compliance:index")))
@@ -66,9 +72,9 @@ def navigation_for(user) -> list[NavEntry]:
     entries += [e for e in areas if e.label in ("Reference Publications", "News & Updates", "Related Links")]
     entries.append(NavEntry("Change Password", reverse("accounts:password_change")))
     entries.append(NavEntry("Two-Step Verification", reverse("accounts:mfa_setup")))
-    if user.is_active:
+    if is_active:
         entries.append(NavEntry("View Broadcast Messages", reverse("providers:broadcasts")))
-    if user.is_agency_staff:
+    if is_agency_staff:
         entries.append(
             NavEntry(
                 "MassHealth Agency",
@@ -82,4 +88,4 @@ def navigation_for(user) -> list[NavEntry]:
                 ),
             )
         )
-    return entries
+    return tuple(entries)

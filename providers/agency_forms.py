@@ -4,14 +4,16 @@ from django import forms
 from django.core.validators import RegexValidator
 
 from accounts.models import pin_validator, zip_validator
-from subordinates.forms import birth_validator, name_validator
+from subordinates.forms import ascii_digits, birth_validator, name_validator
 
 from .models import BroadcastMessage, Organization, PidSl
 
 
 class PidSlFields(forms.Form):
     provider_id = forms.CharField(
-        label="Provider ID", max_length=9, validators=[RegexValidator(r"^\d{9}$", "The Provider ID is 9 digits.")]
+        label="Provider ID",
+        max_length=9,
+        validators=[ascii_digits, RegexValidator(r"^\d{9}$", "The Provider ID is 9 digits.")],
     )
     service_location = forms.CharField(
         label="Service Location",
@@ -41,6 +43,7 @@ class PidSlFields(forms.Form):
     def clean_zip_code(self):
         value = self.cleaned_data["zip_code"].replace("-", "")
         if value:
+            ascii_digits(value)
             zip_validator(value)
         return value
 
@@ -75,7 +78,10 @@ class RegistrationForm(forms.Form):
         label="Provider ID/Service Location",
         max_length=10,
         help_text="9 digits and a letter, as on your letter (e.g. 110000001A).",
-        validators=[RegexValidator(r"^\d{9}[A-Za-z]$", "Enter 9 digits and a letter, as on your letter.")],
+        validators=[
+            ascii_digits,
+            RegexValidator(r"^\d{9}[A-Za-z]$", "Enter 9 digits and a letter, as on your letter."),
+        ],
     )
     registration_pin = forms.CharField(label="Registration PIN", max_length=20, help_text="From your PIN letter.")
     first_name = forms.CharField(label="First Name", max_length=150, validators=[name_validator])
@@ -84,7 +90,11 @@ class RegistrationForm(forms.Form):
         label="Date of Birth", max_length=5, validators=[birth_validator], help_text="mm/dd - month and day only"
     )
     pin = forms.CharField(
-        label="PIN", max_length=4, min_length=4, validators=[pin_validator], help_text="Your own 4 digit number"
+        label="PIN",
+        max_length=4,
+        min_length=4,
+        validators=[ascii_digits, pin_validator],
+        help_text="Your own 4 digit number",
     )
     email = forms.EmailField(label="Email Address")
     zip_code = forms.CharField(label="Zip Code", max_length=10)
@@ -109,6 +119,7 @@ class RegistrationForm(forms.Form):
 
     def clean_zip_code(self):
         value = self.cleaned_data["zip_code"].replace("-", "")
+        ascii_digits(value)
         zip_validator(value)
         return value
 

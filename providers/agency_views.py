@@ -126,7 +126,7 @@ class ChangeRequestsView(AgencyRequiredMixin, View):
         request_id = request.POST.get("request_id", "")
         change = get_object_or_404(PrimaryChangeRequest, pk=int(request_id) if request_id.isdecimal() else 0)
         decision = request.POST.get("decision")
-        note = request.POST.get("note", "")[:500]
+        note = request.POST.get("note", "").replace("\x00", "")[:500]  # PostgreSQL refuses NUL (a 500)
         try:
             if decision == "approve":
                 services.change_request_approve(actor=request.user, request=change, note=note)

@@ -72,8 +72,9 @@ class ChangePrimaryView(PidSlAdministratorMixin, View):
         return render(request, "providers/change_primary.html", self.context())
 
     def post(self, request, pidsl):
-        username = request.POST.get("username", "").strip()[:150]
-        reason = request.POST.get("reason", "").strip()[:2000]
+        # PostgreSQL refuses a NUL byte in text (a 500); nobody types one.
+        username = request.POST.get("username", "").replace("\x00", "").strip()[:150]
+        reason = request.POST.get("reason", "").replace("\x00", "").strip()[:2000]
         stays = request.POST.get("old_primary_stays") == "on"
         values = {"username": username, "reason": reason}
         new_primary = User.objects.filter(username=username).first() if username else None

@@ -6,8 +6,15 @@ from django.core.validators import RegexValidator
 from accounts.models import middle_initial_validator, pin_validator, zip_validator
 from providers.models import Access, PidSl, Service
 
-birth_validator = RegexValidator(r"^(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])$", "Enter the date of birth as mm/dd.")
+birth_validator = RegexValidator(r"^(0[1-9]|1[0-2])/(0[1-9]|[12][0-9]|3[01])$", "Enter the date of birth as mm/dd.")
 name_validator = RegexValidator(r"^[A-Za-z][A-Za-z' .-]*$", "Use letters, spaces, apostrophes, periods or hyphens.")
+
+
+def ascii_digits(value: str) -> None:
+    """`\\d` in the shared validators also matches other scripts' digits ("１２３４"). A PIN, ZIP code
+    or Provider ID stored so looks like another and slips past US-01's one-ID-per-person index."""
+    if any(ch.isdigit() and not ch.isascii() for ch in value):
+        raise forms.ValidationError("Use the digits 0-9.")
 
 
 def apply_violation(form: forms.Form, exc) -> None:
@@ -62,7 +69,7 @@ class SubordinateForm(ServicesMixin, forms.Form):
         label="Date of Birth", max_length=5, validators=[birth_validator], help_text="mm/dd - month and day only"
     )
     pin = forms.CharField(
-        label="PIN", max_length=4, min_length=4, validators=[pin_validator], help_text="4 digit number"
+        label="PIN", max_length=4, min_length=4, validators=[ascii_digits, pin_validator], help_text="4 digit number"
     )
     email = forms.EmailField(label="Email Address", max_length=254)
     zip_code = forms.CharField(label="Zip Code", max_length=10, help_text="5 or 9 digits")
@@ -79,6 +86,7 @@ class SubordinateForm(ServicesMixin, forms.Form):
 
     def clean_zip_code(self):
         value = self.cleaned_data["zip_code"].replace("-", "").strip()
+        ascii_digits(value)
         zip_validator(value)
         return value
 

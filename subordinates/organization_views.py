@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views import View
 
 from accounts import services as account_services
+from posc.policy import NotAuthorized
 from providers import services as provider_services
 from providers.models import Access, ComplianceAssignment, Organization
 
@@ -67,7 +68,9 @@ class UserStatusView(OrganizationAdministratorMixin, View):
             refuse(request, f"user {target.pk} is not of the actor's organization (US-06)")
         try:
             if self.action == "deactivate":
-                services.user_deactivate(actor=request.user, user=target, reason=request.POST.get("reason", "")[:200])
+                # PostgreSQL refuses a NUL byte in text (a 500); nobody types one.
+                reason = request.POST.get("reason", "").replace("\x00", "")[:200]
+                services.user_deactivate(actor=request.user, user=target, reason=reason)
                 message = f"{target.display_name} ({target.username}) was deactivated."
             elif self.action == "unlock":
                 account_services.lockout_clear(actor=request.user, user=target)
@@ -76,6 +79,9 @@ class UserStatusView(OrganizationAdministratorMixin, View):
                 services.user_reactivate(actor=request.user, user=target)
                 message = f"{target.display_name} ({target.username}) was reactivated; the prior links are restored."
             status = 200
+        except NotAuthorized as exc:
+            # The services' own who-may check (US-05, US-06): a 403, audited, never a form error.
+            refuse(request, f"user {target.pk}: {exc.messages[0]}")
         except ValidationError as exc:
             message, status = exc.messages[0], 400
         return render(
@@ -107,6 +113,9 @@ class ComplianceOfficerView(OrganizationAdministratorMixin, View):
                 provider_services.compliance_officer_appoint(actor=request.user, organization=organization, user=target)
                 message = f"{target.display_name} ({target.username}) is now a compliance officer of {organization}."
             status = 200
+        except NotAuthorized as exc:
+            # The services' own who-may check (US-05, US-06): a 403, audited, never a form error.
+            refuse(request, f"user {target.pk}: {exc.messages[0]}")
         except ValidationError as exc:
             message, status = exc.messages[0], 400
         return render(

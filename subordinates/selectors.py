@@ -11,14 +11,29 @@ def administered_pidsls(user) -> QuerySet[PidSl]:
     """The Provider dropdown: PID/SLs where the user holds Manage Subordinate Accounts (PU-04)."""
     return (
         pidsls_with_service(user, MANAGE_SUBORDINATES)
-        .select_related("organization")
+        .only("id", "provider_id", "service_location", "name", "organization_id")
         .order_by("provider_id", "service_location")
     )
 
 
 def subordinates_search(*, pidsl: PidSl, first_name: str = "", last_name: str = "") -> QuerySet[Access]:
     """Subordinates Search Results: the open links at a PID/SL, by name prefix."""
-    qs = Access.objects.open().filter(pidsl=pidsl).exclude(role=Access.Role.PRIMARY).select_related("user")
+    qs = (
+        Access.objects.open()
+        .filter(pidsl=pidsl)
+        .exclude(role=Access.Role.PRIMARY)
+        .select_related("user")
+        .only(
+            "id",
+            "role",
+            "pidsl_id",
+            "user__username",
+            "user__first_name",
+            "user__last_name",
+            "user__is_active",
+            "user__home_organization_id",
+        )
+    )
     if first_name.strip():
         qs = qs.filter(user__first_name__istartswith=first_name.strip())
     if last_name.strip():

@@ -116,6 +116,8 @@ class SearchResultsView(PidSlAdministratorMixin, View):
                 "providers": selectors.administered_pidsls(request.user),
                 "form": SubordinateSearchForm(initial=criteria),
                 "page": page,
+                # Each row links to results_url + its id (the update URL): one reverse, not 25.
+                "results_url": results_url(self.pidsl),
             },
         )
 
