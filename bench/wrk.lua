@@ -27,7 +27,10 @@ function request()
   n = n + 1
   if mode == "update" and n % 2 == 0 then
     local body = (n % 4 == 0) and body_a or body_b
-    return wrk.format("POST", path, {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
+    -- wrk.format uses only the headers it is given: copy the cookies in.
+    local headers = {["Content-Type"] = "application/x-www-form-urlencoded"}
+    for k, v in pairs(wrk.headers) do headers[k] = v end
+    return wrk.format("POST", path, headers, body)
   end
   return wrk.format("GET", path)
 end

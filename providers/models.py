@@ -190,7 +190,10 @@ class Access(models.Model):
             models.Index(fields=["pidsl", "role"], condition=models.Q(ended_at__isnull=True), name="access_open_pidsl"),
             models.Index(fields=["user"], condition=models.Q(ended_at__isnull=True), name="access_open_user"),
             models.Index(
-                fields=["pidsl", "sort_name"], condition=models.Q(ended_at__isnull=True), name="access_open_pidsl_name"
+                fields=["pidsl", "sort_name"],
+                include=["role", "id"],  # the page's id range reads no table rows (index-only)
+                condition=models.Q(ended_at__isnull=True),
+                name="access_open_pidsl_name",
             ),
         ]
 

@@ -42,6 +42,12 @@ def subordinates_search(*, pidsl: PidSl, first_name: str = "", last_name: str = 
     return qs.order_by("sort_name")
 
 
+def accesses_in_order(ids: list[int], *, base: QuerySet[Access]) -> list[Access]:
+    """The rows of one page, in the page's order, read with the columns `base` selects."""
+    by_id = {a.pk: a for a in base.order_by().filter(pk__in=ids)}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def access_with_services(access_id: int, pidsl: PidSl) -> Access | None:
     return (
         Access.objects.open()
