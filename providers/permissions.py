@@ -8,6 +8,7 @@ A deactivated user holds no object permission (US-06); reactivation re-derives t
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.models import Exists, OuterRef
 
 from . import catalog
 from .models import Access, PidSl, PidSlUserObjectPermission
@@ -61,16 +62,6 @@ def object_permissions_sync_user(*, user) -> None:
         object_permissions_sync(user=user, pidsl=pidsl)
 
 
-def has_service(user, pidsl: PidSl, code: str) -> bool:
-    """Does the user hold this service's guardian permission at this PID/SL? One indexed query,
-    read fresh each time (guardian's per-object cache would miss a change: guardian #360, ASVS 8.3.2)."""
-    if not user.is_active:
-        return False
-    return PidSlUserObjectPermission.objects.filter(
-        user=user, content_object=pidsl, permission__codename=catalog.permission_codename(code)
-    ).exists()
-
-
 def pidsls_with_service(user, code: str):
     """The PID/SLs where the user holds this service (guardian's table, one query)."""
     if not user.is_active:
@@ -78,4 +69,13 @@ def pidsls_with_service(user, code: str):
     return PidSl.objects.filter(
         pidsluserobjectpermission__user=user,
         pidsluserobjectpermission__permission__codename=catalog.permission_codename(code),
+    )
+
+
+def service_held(user, code: str) -> Exists:
+    """An annotation for a PidSl queryset: does the user hold this service there?"""
+    return Exists(
+        PidSlUserObjectPermission.objects.filter(
+            user=user, content_object=OuterRef("pk"), permission__codename=catalog.permission_codename(code)
+        )
     )

@@ -2,13 +2,13 @@
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
 from audit.models import AuditEvent
 from audit.services import audit_record
 from providers.catalog import MANAGE_SUBORDINATES
 from providers.models import Access, PidSl
-from providers.permissions import has_service
+from providers.permissions import service_held
 
 from . import selectors
 
@@ -35,10 +35,16 @@ class PidSlAdministratorMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         code = kwargs.get(self.pidsl_url_kwarg, "")
-        pidsl = get_object_or_404(
-            PidSl.objects.select_related("organization"), provider_id=code[:9], service_location=code[9:]
+        # The PID/SL and whether the user administers it, in one query (read fresh: ASVS 8.3.2).
+        pidsl = (
+            PidSl.objects.select_related("organization")
+            .annotate(administers=service_held(request.user, MANAGE_SUBORDINATES))
+            .filter(provider_id=code[:9], service_location=code[9:])
+            .first()
         )
-        if not has_service(request.user, pidsl, MANAGE_SUBORDINATES):
+        if pidsl is None:
+            raise Http404("No such PID/SL.")
+        if not (request.user.is_active and pidsl.administers):
             refuse(request, f"not an administrator of {pidsl.code}", pidsl)
         if (
             self.primary_only
