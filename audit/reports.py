@@ -226,7 +226,8 @@ def report_enqueue(report: Report) -> None:
         from .review_tasks import report_build_task
 
         try:
-            report_build_task.delay(report.pk)
+            # ignore_result: the page polls the Report row; see providers.notifications._deliver_soon.
+            report_build_task.apply_async((report.pk,), ignore_result=True)
         except Exception:  # noqa: BLE001 - a broker outage must not fail the request
             logger.warning("Report %s left for the periodic sweep.", report.pk, exc_info=True)
 

@@ -56,3 +56,12 @@ def role_move(*, user, pidsl: PidSl, role: str, services: list[Service], actor, 
     if current is not None:
         access_close(access=current, ended_by=actor, reason=reason)
     return access_open(user=user, pidsl=pidsl, role=role, services=services, granted_by=actor)
+
+
+def demote_to_subordinate(*, access: Access, actor, reason: str) -> Access:
+    """An outgoing Primary User or backup stays linked as a subordinate, keeping every service
+    but Manage Subordinate Accounts (PU-04)."""
+    keep = [s for s in access.services.all() if not s.is_admin_only]
+    return role_move(
+        user=access.user, pidsl=access.pidsl, role=Access.Role.SUBORDINATE, services=keep, actor=actor, reason=reason
+    )

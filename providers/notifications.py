@@ -17,7 +17,9 @@ def _deliver_soon() -> None:
     from .tasks import notifications_deliver
 
     try:
-        notifications_deliver.delay()
+        # ignore_result: nobody waits for it, and asking the result store first (also Redis) would
+        # hold the request ~20 s in reconnect retries when Redis is down.
+        notifications_deliver.apply_async(ignore_result=True)
     except Exception:  # noqa: BLE001 - a broker outage must never fail the request that caused it
         logger.warning("Notification delivery deferred to the periodic task.", exc_info=True)
 

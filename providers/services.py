@@ -16,7 +16,7 @@ from audit.services import audit_record
 from posc.policy import NotAuthorized, PolicyViolation
 
 from . import rules
-from .access import access_close, role_move, service_codes
+from .access import access_close, demote_to_subordinate, role_move, service_codes
 from .models import Access, ComplianceAssignment, Organization, PidSl, PrimaryChangeRequest, Service
 
 
@@ -132,15 +132,7 @@ def backup_appoint(*, actor, pidsl: PidSl, user) -> Access:
     if previous is not None:
         # The replaced backup stays linked as a subordinate, without Manage Subordinate Accounts (PU-04).
         before = {"backup": previous.user.username}
-        keep = [s for s in previous.services.all() if not s.is_admin_only]
-        role_move(
-            user=previous.user,
-            pidsl=pidsl,
-            role=Access.Role.SUBORDINATE,
-            services=keep,
-            actor=actor,
-            reason="replaced as backup Primary User",
-        )
+        demote_to_subordinate(access=previous, actor=actor, reason="replaced as backup Primary User")
     try:
         with transaction.atomic():
             access = role_move(
@@ -214,15 +206,7 @@ def change_request_approve(*, actor, request: PrimaryChangeRequest, note: str = 
     if old is not None:
         before = {"primary": old.user.username}
         if request.old_primary_stays:
-            keep = [s for s in old.services.all() if not s.is_admin_only]
-            role_move(
-                user=old.user,
-                pidsl=pidsl,
-                role=Access.Role.SUBORDINATE,
-                services=keep,
-                actor=actor,
-                reason="Primary User changed",
-            )
+            demote_to_subordinate(access=old, actor=actor, reason="Primary User changed")
         else:
             access_close(access=old, ended_by=actor, reason="Primary User changed")
     access = role_move(

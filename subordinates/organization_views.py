@@ -56,29 +56,17 @@ class OrganizationUsersView(OrganizationAdministratorMixin, View):
         )
 
 
-class UserStatusView(OrganizationAdministratorMixin, View):
-    """POST only: deactivate or reactivate a user of one's own organization (US-06)."""
+class OrganizationUserActionView(OrganizationAdministratorMixin, View):
+    """POST only: one service call on a user of the actor's own organization, ending on Confirmation."""
 
     http_method_names = ["post"]
-    action = "deactivate"
 
     def post(self, request, user_id):
         target = get_object_or_404(User, pk=user_id)
         if target.home_organization_id not in self.organization_ids:
             refuse(request, f"user {target.pk} is not of the actor's organization (US-06)")
         try:
-            if self.action == "deactivate":
-                # PostgreSQL refuses a NUL byte in text (a 500); nobody types one.
-                reason = request.POST.get("reason", "").replace("\x00", "")[:200]
-                services.user_deactivate(actor=request.user, user=target, reason=reason)
-                message = f"{target.display_name} ({target.username}) was deactivated."
-            elif self.action == "unlock":
-                account_services.lockout_clear(actor=request.user, user=target)
-                message = f"Sign-in for {target.display_name} ({target.username}) was unlocked."
-            else:
-                services.user_reactivate(actor=request.user, user=target)
-                message = f"{target.display_name} ({target.username}) was reactivated; the prior links are restored."
-            status = 200
+            message, status = self.act(request, target), 200
         except NotAuthorized as exc:
             # The services' own who-may check (US-05, US-06): a 403, audited, never a form error.
             refuse(request, f"user {target.pk}: {exc.messages[0]}")
@@ -91,39 +79,43 @@ class UserStatusView(OrganizationAdministratorMixin, View):
             status=status,
         )
 
+    def act(self, request, target) -> str:
+        raise NotImplementedError
 
-class ComplianceOfficerView(OrganizationAdministratorMixin, View):
+
+class UserStatusView(OrganizationUserActionView):
+    """Deactivate, reactivate or unlock a user of one's own organization (US-06)."""
+
+    action = "deactivate"
+
+    def act(self, request, target) -> str:
+        name = f"{target.display_name} ({target.username})"
+        if self.action == "deactivate":
+            # PostgreSQL refuses a NUL byte in text (a 500); nobody types one.
+            reason = request.POST.get("reason", "").replace("\x00", "")[:200]
+            services.user_deactivate(actor=request.user, user=target, reason=reason)
+            return f"{name} was deactivated."
+        if self.action == "unlock":
+            account_services.lockout_clear(actor=request.user, user=target)
+            return f"Sign-in for {name} was unlocked."
+        services.user_reactivate(actor=request.user, user=target)
+        return f"{name} was reactivated; the prior links are restored."
+
+
+class ComplianceOfficerView(OrganizationUserActionView):
     """The Primary User appoints one of the organization's users as a compliance officer, or ends it."""
 
-    http_method_names = ["post"]
-
-    def post(self, request, user_id):
-        target = get_object_or_404(User, pk=user_id)
-        if target.home_organization_id not in self.organization_ids:
-            refuse(request, f"user {target.pk} is not of the actor's organization")
+    def act(self, request, target) -> str:
         organization = target.home_organization
-        try:
-            if request.POST.get("action") == "end":
-                assignment = get_object_or_404(
-                    ComplianceAssignment, user=target, organization=organization, ended_at__isnull=True
-                )
-                provider_services.compliance_officer_end(actor=request.user, assignment=assignment)
-                message = f"{target.display_name} ({target.username}) is no longer a compliance officer."
-            else:
-                provider_services.compliance_officer_appoint(actor=request.user, organization=organization, user=target)
-                message = f"{target.display_name} ({target.username}) is now a compliance officer of {organization}."
-            status = 200
-        except NotAuthorized as exc:
-            # The services' own who-may check (US-05, US-06): a 403, audited, never a form error.
-            refuse(request, f"user {target.pk}: {exc.messages[0]}")
-        except ValidationError as exc:
-            message, status = exc.messages[0], 400
-        return render(
-            request,
-            "subordinates/confirmation.html",
-            {"message": message, "close_url": reverse("subordinates:users"), "refused": status != 200},
-            status=status,
-        )
+        name = f"{target.display_name} ({target.username})"
+        if request.POST.get("action") == "end":
+            assignment = get_object_or_404(
+                ComplianceAssignment, user=target, organization=organization, ended_at__isnull=True
+            )
+            provider_services.compliance_officer_end(actor=request.user, assignment=assignment)
+            return f"{name} is no longer a compliance officer."
+        provider_services.compliance_officer_appoint(actor=request.user, organization=organization, user=target)
+        return f"{name} is now a compliance officer of {organization}."
 
 
 class BackupView(PidSlAdministratorMixin, View):

@@ -21,7 +21,7 @@ def test_removal_emails_the_home_organization_after_commit(cast, django_capture_
 
 def test_a_broker_outage_keeps_the_rows_for_later(cast, django_capture_on_commit_callbacks):
     with (
-        mock.patch("providers.tasks.notifications_deliver.delay", side_effect=OSError("broker down")),
+        mock.patch("providers.tasks.notifications_deliver.apply_async", side_effect=OSError("broker down")),
         django_capture_on_commit_callbacks(execute=True),
     ):
         link_end(actor=cast.alice, access=cast.access(cast.biller, cast.pidsl_a))
