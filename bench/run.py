@@ -92,6 +92,9 @@ def serve():
             "warning",
             "--keep-alive",
             "5",
+            # Two sync workers as the issue sets (threads measured slower here: the GIL).
+            "--threads",
+            os.environ.get("BENCH_THREADS", "1"),
         ],
         cwd=ROOT,
         env=ENV,

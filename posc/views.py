@@ -21,7 +21,12 @@ def home(request):
     """The user's PID/SLs, services at each, and who administers them (IN-01)."""
     page = Paginator(user_accesses(request.user), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     admins = administrators_by_pidsl(a.pidsl_id for a in page.object_list)
-    rows = [(access, admins.get(access.pidsl_id, {})) for access in page.object_list]
+    # Each row: the link, then its Primary and backup (None where missing), rendered inline: an
+    # include per cell cost more than the rest of the page.
+    rows = [
+        (access, [admins.get(access.pidsl_id, {}).get(role) for role in ("primary", "backup")])
+        for access in page.object_list
+    ]
     return render(request, "home.html", {"page": page, "rows": rows})
 
 
