@@ -4,6 +4,11 @@ from django.conf import settings
 from django.db import models
 
 
+def _readable(payload) -> list[tuple[str, str]]:
+    """(key, value) pairs for the trail page; a list of codes reads as "a, b, c"."""
+    return [(k, ", ".join(map(str, v)) if isinstance(v, list) else v) for k, v in (payload or {}).items()]
+
+
 class AuditEvent(models.Model):
     class Action(models.TextChoices):
         SIGN_IN = "sign_in", "Signed in"
@@ -81,11 +86,11 @@ class AuditEvent(models.Model):
     # For templates: `before.items` would look up a key named "items" (a review's item count) first.
     @property
     def before_pairs(self) -> list:
-        return list((self.before or {}).items())
+        return _readable(self.before)
 
     @property
     def after_pairs(self) -> list:
-        return list((self.after or {}).items())
+        return _readable(self.after)
 
 
 class AccessReview(models.Model):

@@ -69,6 +69,9 @@ def _entries(held: frozenset, is_active: bool, is_agency_staff: bool) -> tuple[N
         # The compliance page has the same readers (audit/access.py), so the same test.
         entries.append(NavEntry("Compliance", reverse("compliance:index")))
         entries.append(NavEntry("Access Reviews", reverse("reviews:index")))
+        if "manage_subordinates" not in held:
+            # Compliance officers and agency staff receive review escalations (AR-03) here.
+            entries.append(NavEntry("View Notifications", reverse("subordinates:notifications")))
     entries += [e for e in areas if e.label in ("Reference Publications", "News & Updates", "Related Links")]
     entries.append(NavEntry("Change Password", reverse("accounts:password_change")))
     entries.append(NavEntry("Two-Step Verification", reverse("accounts:mfa_setup")))
