@@ -79,7 +79,8 @@ def test_the_compliance_officer_sees_findings_but_no_fix_links(client, cast):
     response = client.get(compliance_url(cast.eddys))
     assert 'data-rule="US-07"' in page(response)
     assert fix_links(response) == 0
-    assert 'href="/administer/' not in page(response)
+    main = page(response).split('id="main"', 1)[1]  # the navigation may link to View Notifications
+    assert 'href="/administer/' not in main
     client.force_login(cast.alice)  # who administers A is offered the fix
     assert fix_links(client.get(compliance_url(cast.eddys))) >= 1
 
