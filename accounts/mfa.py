@@ -4,6 +4,8 @@ Required for agency staff and compliance officers, and for Primary Users when
 POSC_MFA_REQUIRED_FOR_PRIMARY is on; optional for everyone else.
 """
 
+import time
+
 from django.conf import settings
 from django.db import transaction
 from django_otp import login as otp_login
@@ -21,6 +23,31 @@ def mfa_required(user) -> bool:
     if settings.POSC_MFA_REQUIRED_FOR_PRIMARY:
         return user.accesses.filter(ended_at__isnull=True, role="primary").exists()
     return False
+
+
+SESSION_MFA = "posc_mfa_state"
+
+
+def mfa_state(request) -> tuple[bool, bool]:
+    """(has a confirmed authenticator, must use two-step verification) for the signed-in user.
+
+    The sign-in gate and the page frame ask on every request; the answer is kept in the session
+    for a minute (POSC_SESSION_TOUCH_SECONDS) and dropped when an authenticator is set up here.
+    The settings are part of the key, so changing them takes effect at once.
+    """
+    cached = getattr(request, "_posc_mfa_state", None)
+    if cached is not None:
+        return cached
+    now = int(time.time())
+    key = [settings.POSC_MFA_ENFORCED, settings.POSC_MFA_REQUIRED_FOR_PRIMARY]
+    stored = request.session.get(SESSION_MFA)
+    if stored and stored[:2] == key and now - stored[2] < settings.POSC_SESSION_TOUCH_SECONDS:
+        state = (stored[3], stored[4])
+    else:
+        state = (confirmed_device(request.user) is not None, mfa_required(request.user))
+        request.session[SESSION_MFA] = [*key, now, *state]
+    request._posc_mfa_state = state
+    return state
 
 
 def confirmed_device(user) -> TOTPDevice | None:
@@ -50,6 +77,7 @@ def totp_confirm(*, request, device: TOTPDevice, token: str) -> bool:
     device.save(update_fields=["confirmed"])
     if hasattr(request.user, "_posc_totp_device"):
         del request.user._posc_totp_device
+    request.session.pop(SESSION_MFA, None)
     otp_login(request, device)
     audit_record(action=AuditEvent.Action.MFA_ENROLL, actor=request.user, target_user=request.user)
     return True

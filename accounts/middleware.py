@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
-from .mfa import confirmed_device, mfa_required
+from .mfa import mfa_state
 from .services import temporary_password_expired, terms_pending
 
 SESSION_STARTED = "posc_session_started"
@@ -57,9 +57,10 @@ class AccountGateMiddleware:
             return self.get_response(request)
         if not user.is_verified():
             verify_url, setup_url = reverse("accounts:mfa_verify"), reverse("accounts:mfa_setup")
-            if confirmed_device(user) is not None:
+            has_device, required = mfa_state(request)
+            if has_device:
                 return self.get_response(request) if request.path == verify_url else redirect(verify_url)
-            if mfa_required(user):
+            if required:
                 return self.get_response(request) if request.path == setup_url else redirect(setup_url)
         terms_url = reverse("accounts:terms")
         if terms_pending(user) is not None:

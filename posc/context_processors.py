@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from accounts.mfa import confirmed_device, mfa_required
+from accounts.mfa import mfa_state
 from accounts.services import terms_pending
 
 from .navigation import navigation_for
@@ -12,11 +12,11 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     # Until the terms are accepted and a temporary password replaced, nothing else is offered.
-    unverified = not user.is_verified() and (confirmed_device(user) is not None or mfa_required(user))
+    unverified = not user.is_verified() and any(mfa_state(request))
     gated = user.must_change_password or unverified
     gated = gated or terms_pending(user) is not None
     return {
-        "nav": [] if gated else navigation_for(user),
+        "nav": [] if gated else navigation_for(user, session=request.session),
         "session_idle_seconds": settings.SESSION_COOKIE_AGE,
         "session_warning_seconds": settings.POSC_SESSION_WARNING_SECONDS,
     }

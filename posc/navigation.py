@@ -2,9 +2,11 @@
 at some PID/SL, a service it needs. One query: the user's guardian permissions (and whether
 they are a compliance officer)."""
 
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.conf import settings
 from django.db.models import Value
 from django.urls import reverse
 
@@ -39,9 +41,25 @@ def held_service_codes(user) -> set[str]:
     return {c.removeprefix("svc_") for c in codenames.union(officer)}
 
 
-def navigation_for(user) -> list[NavEntry]:
-    # The entries depend only on what is held, so each combination is built (and reversed) once.
-    return list(_entries(frozenset(held_service_codes(user)), user.is_active, user.is_agency_staff))
+SESSION_NAV = "posc_nav_held"
+
+
+def navigation_for(user, session=None) -> list[NavEntry]:
+    """The entries depend only on what is held, so each combination is built (and reversed) once.
+
+    With a session, what is held is kept there for a minute: the navigation only shows the way,
+    every view checks the permission itself on every request (ASVS 8.3.2)."""
+    held = None
+    now = int(time.time())
+    if session is not None:
+        stored = session.get(SESSION_NAV)
+        if stored and now - stored[0] < settings.POSC_SESSION_TOUCH_SECONDS:
+            held = frozenset(stored[1])
+    if held is None:
+        held = frozenset(held_service_codes(user))
+        if session is not None:
+            session[SESSION_NAV] = [now, sorted(held)]
+    return list(_entries(held, user.is_active, user.is_agency_staff))
 
 
 @lru_cache(maxsize=512)
