@@ -15,8 +15,11 @@ def navigation(request):
     unverified = not user.is_verified() and any(mfa_state(request))
     gated = user.must_change_password or unverified
     gated = gated or terms_pending(user) is not None
+    nav = [] if gated else navigation_for(user, session=request.session)
     return {
-        "nav": [] if gated else navigation_for(user, session=request.session),
+        "nav": nav,
+        # The rendered navigation is cached per entry list and page (templates/base.html).
+        "nav_key": hash(tuple(nav)),
         "session_idle_seconds": settings.SESSION_COOKIE_AGE,
         "session_warning_seconds": settings.POSC_SESSION_WARNING_SECONDS,
     }
