@@ -378,6 +378,9 @@ def password_reset_temporary(*, actor, user, pidsl: PidSl | None = None) -> str:
             )
     if user.pk == actor.pk:
         raise PolicyViolation("US-05", _("Use Change Password to change your own password."))
+    if user.is_staff or user.is_superuser:
+        # One agency account must not be able to take over another (or a superuser).
+        raise NotAuthorized(_("Agency staff accounts are reset by a system administrator."), rule="US-05")
     password = _set_temporary_password(user)
     user.save(update_fields=["password", "must_change_password", "temporary_password_expires_at"])
     audit_record(

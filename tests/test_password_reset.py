@@ -129,3 +129,15 @@ def test_us05_agency_staff_use_change_password_for_their_own(cast):
         password_reset_temporary(actor=cast.agency, user=cast.agency)
 
     assert refused.value.rule == "US-05"
+
+
+def test_us05_agency_staff_cannot_reset_another_agency_account(cast):
+    from posc.policy import PolicyViolation
+    from subordinates.services import password_reset_temporary
+    from tests.factories import AgencyStaffFactory
+
+    other = AgencyStaffFactory()
+    with pytest.raises(PolicyViolation):
+        password_reset_temporary(actor=cast.agency, user=other)
+    other.refresh_from_db()
+    assert not other.must_change_password
