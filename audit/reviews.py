@@ -133,7 +133,7 @@ def _require_reviewer(actor, organization: Organization) -> None:
 @transaction.atomic
 def review_create(*, organization: Organization, actor=None, due_in_days: int | None = None) -> AccessReview:
     """Start a review (by hand, or by the daily job with actor=None)."""
-    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    organization = Organization.objects.select_for_update(no_key=True).get(pk=organization.pk)
     if actor is not None:
         _require_reviewer(actor, organization)
     if AccessReview.objects.filter(organization=organization, status=AccessReview.Status.OPEN).exists():
@@ -167,7 +167,11 @@ def review_create(*, organization: Organization, actor=None, due_in_days: int | 
 
 
 def _lock_open_review(review: AccessReview) -> AccessReview:
-    review = AccessReview.objects.select_for_update().select_related("organization").get(pk=review.pk)
+    review = (
+        AccessReview.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("organization")
+        .get(pk=review.pk)
+    )
     if review.status != AccessReview.Status.OPEN:
         raise PolicyViolation("AR-02", _("This review is already completed."))
     return review
@@ -197,7 +201,7 @@ def review_decide(*, actor, item: ReviewItem, decision: str, services: list[Serv
     """Keep, modify services, remove from the PID/SL, or deactivate (own users only), with effect now."""
     review = _lock_open_review(item.review)
     item = (
-        ReviewItem.objects.select_for_update()
+        ReviewItem.objects.select_for_update(no_key=True, of=("self",))
         .select_related("pidsl__organization", "user", "access")
         .get(pk=item.pk, review=review)
     )
@@ -331,7 +335,7 @@ def review_schedule_set(*, actor, organization: Organization, months: int) -> Or
         raise PolicyViolation(
             "AR-01", _("Reviews are quarterly, semi-annual or annual (never longer than 12 months)."), field="months"
         )
-    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    organization = Organization.objects.select_for_update(no_key=True).get(pk=organization.pk)
     before = organization.review_frequency
     organization.review_frequency = months
     organization.save(update_fields=["review_frequency"])

@@ -51,7 +51,7 @@ def _new_pin() -> str:
 def designation_approve(*, actor, pidsl: PidSl, first_name: str, last_name: str, email: str, phone: str = ""):
     """Agency staff approve a Data Collection Form; returns (designation, registration PIN) — the PIN once."""
     rules.require_agency(actor)
-    pidsl = PidSl.objects.select_for_update().get(pk=pidsl.pk)
+    pidsl = PidSl.objects.select_for_update(no_key=True).get(pk=pidsl.pk)
     if Access.objects.open().filter(pidsl=pidsl, role=Access.Role.PRIMARY).exists():
         raise PolicyViolation(
             "PU-06", _("%(pidsl)s already has a Primary User; use a change request.") % {"pidsl": pidsl.code}
@@ -92,7 +92,7 @@ def registration_complete(*, pidsl_code: str, registration_pin: str, person: Reg
         raise PolicyViolation("PU-01", generic, field="registration_pin")
     with transaction.atomic():
         designation = (
-            Designation.objects.select_for_update()
+            Designation.objects.select_for_update(no_key=True)
             .filter(pidsl=pidsl, registered_at__isnull=True, voided_at__isnull=True)
             .first()
         )
@@ -121,7 +121,11 @@ def registration_complete(*, pidsl_code: str, registration_pin: str, person: Reg
 
 @transaction.atomic
 def _register(*, designation_id: int, person: Registrant):
-    designation = Designation.objects.select_for_update().select_related("pidsl__organization").get(pk=designation_id)
+    designation = (
+        Designation.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("pidsl__organization")
+        .get(pk=designation_id)
+    )
     if designation.registered_at is not None or designation.voided_at is not None:
         raise PolicyViolation("PU-01", _("This registration PIN was already used."), field="registration_pin")
     if (person.first_name.strip().lower(), person.last_name.strip().lower()) != (
