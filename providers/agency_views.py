@@ -1,6 +1,8 @@
 """Agency staff's screens (MassHealth): enrollment with the PIN letter, Primary User change
 requests (PU-06), Primary Users' password resets (US-05), deactivation, broadcast messages."""
 
+from urllib.parse import urlencode
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -57,6 +59,16 @@ def _spec(data) -> services.PidSlSpec:
         data["street"],
         data["city"],
         data["zip_code"],
+    )
+
+
+def _result(request, message: str, *, refused: bool, back: str, temporary_password: str = ""):
+    """The Confirmation an agency action ends on (400 when the service refused)."""
+    return render(
+        request,
+        "agency/result.html",
+        {"message": message, "refused": refused, "back": back, "temporary_password": temporary_password},
+        status=400 if refused else 200,
     )
 
 
@@ -139,12 +151,7 @@ class ChangeRequestsView(AgencyRequiredMixin, View):
             refused = False
         except ValidationError as exc:
             message, refused = exc.messages[0], True
-        return render(
-            request,
-            "agency/result.html",
-            {"message": message, "refused": refused, "back": reverse("agency:change_requests")},
-            status=400 if refused else 200,
-        )
+        return _result(request, message, refused=refused, back=reverse("agency:change_requests"))
 
 
 class UsersView(AgencyRequiredMixin, View):
@@ -195,17 +202,8 @@ class UserActionView(AgencyRequiredMixin, View):
             refused = False
         except ValidationError as exc:
             message, refused = exc.messages[0], True
-        return render(
-            request,
-            "agency/result.html",
-            {
-                "message": message,
-                "refused": refused,
-                "temporary_password": password,
-                "back": f"{reverse('agency:users')}?q={target.username}",
-            },
-            status=400 if refused else 200,
-        )
+        back = f"{reverse('agency:users')}?{urlencode({'q': target.username})}"
+        return _result(request, message, refused=refused, back=back, temporary_password=password)
 
 
 class BroadcastsView(AgencyRequiredMixin, View):

@@ -32,6 +32,8 @@ class OrganizationUsersView(OrganizationAdministratorMixin, View):
         organization = next((o for o in organizations if str(o.pk) == chosen), organizations[0])
         users = selectors.organization_users(organization_id=organization.pk)
         page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
+        for u in page.object_list:
+            u.is_primary_somewhere = any(link.role == Access.Role.PRIMARY for link in u.open_links)
         locked = account_services.locked_usernames([u.username for u in page.object_list])
         officers = ComplianceAssignment.objects.filter(organization=organization, ended_at__isnull=True).select_related(
             "user"
