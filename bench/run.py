@@ -35,13 +35,16 @@ ENV = {
     "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
 }
 ENV.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+# The portal as deployed keeps sessions in Redis (posc/settings/base.py); its own Redis database,
+# so nothing of the benchmark's reaches a development worker. The jobs run without it (in-process).
+WEB_ENV = {**ENV, "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")}
 
 
-def python(*args, capture=True) -> str:
+def python(*args, capture=True, env=ENV) -> str:
     result = subprocess.run(
         [sys.executable, *args],
         cwd=ROOT,
-        env=ENV,
+        env=env,
         check=True,
         text=True,
         stdout=subprocess.PIPE if capture else None,
@@ -97,7 +100,7 @@ def serve():
             os.environ.get("BENCH_THREADS", "1"),
         ],
         cwd=ROOT,
-        env=ENV,
+        env=WEB_ENV,
     )
     for _ in range(100):
         try:
@@ -120,7 +123,7 @@ def main() -> int:
     started = time.monotonic()
     print(python("manage.py", "generate_scale_data").strip())
     generation = time.monotonic() - started
-    setup = json.loads(python(str(BENCH / "setup.py")))
+    setup = json.loads(python(str(BENCH / "setup.py"), env=WEB_ENV))
     cookies = {"BENCH_CSRF": setup["csrf"]}
     server = serve()
     results = []

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+from importlib import import_module
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -19,7 +20,6 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.middleware.csrf import _get_new_csrf_string  # noqa: E402
 
@@ -29,6 +29,7 @@ from providers.models import Access, PidSl  # noqa: E402
 
 def session_cookie(user) -> str:
     # Two sessions a user, one per wrk thread, so requests don't queue on one session row.
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # noqa: N806
     keys = []
     for _ in range(2):
         store = SessionStore()

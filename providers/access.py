@@ -4,6 +4,8 @@ They do no policy checks: the calling service has checked and holds the locks.
 Each keeps the guardian permissions in step in the same transaction.
 """
 
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import Access, PidSl, Service
@@ -19,6 +21,29 @@ def sort_names_refresh(user) -> None:
     Access.objects.filter(user=user).update(sort_name=sort_name_for(user))
 
 
+def _listed_links_add(access: Access, delta: int) -> None:
+    """PidSl.listed_links counts the open links the Subordinates Search Results list (all but the
+    Primary User's). The UPDATE locks the PID/SL row: callers lock it first themselves, so the
+    order of locks stays PID/SL, then Access, in every service (no deadlock)."""
+    if access.role != Access.Role.PRIMARY:
+        PidSl.objects.filter(pk=access.pidsl_id).update(listed_links=F("listed_links") + delta)
+
+
+def listed_links_recount() -> int:
+    """Set every PID/SL's listed_links from the Access table: for bulk loads that bypass
+    access_open/access_close (generate_scale_data). Returns the number of PID/SLs updated."""
+    counts = (
+        Access.objects.open()
+        .exclude(role=Access.Role.PRIMARY)
+        .filter(pidsl=OuterRef("pk"))
+        .order_by()
+        .values("pidsl")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return PidSl.objects.update(listed_links=Coalesce(Subquery(counts), 0))
+
+
 def access_open(*, user, pidsl: PidSl, role: str, services: list[Service], granted_by) -> Access:
     access = Access.objects.create(
         user=user,
@@ -28,6 +53,7 @@ def access_open(*, user, pidsl: PidSl, role: str, services: list[Service], grant
         granted_at=timezone.now(),
         sort_name=sort_name_for(user),
     )
+    _listed_links_add(access, 1)
     access.services.set(services)
     object_permissions_sync(user=user, pidsl=pidsl)
     return access
@@ -38,6 +64,7 @@ def access_close(*, access: Access, ended_by, reason: str) -> None:
     access.ended_by = ended_by
     access.end_reason = reason[:200]
     access.save(update_fields=["ended_at", "ended_by", "end_reason"])
+    _listed_links_add(access, -1)
     object_permissions_sync(user=access.user, pidsl=access.pidsl)
 
 

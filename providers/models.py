@@ -55,6 +55,10 @@ class PidSl(models.Model):
     state = models.CharField(max_length=2, default="MA")
     zip_code = models.CharField(max_length=9, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The Subordinates Search Results count (open links other than the Primary User's), kept by
+    # providers.access in the transaction that opens or closes a link: counting 20,000 index
+    # entries on every page view cost more than the rest of the page's queries together.
+    listed_links = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         verbose_name = "PID/SL"

@@ -22,6 +22,7 @@ from django.db import DatabaseError, connection, transaction
 from accounts.legal import FIRST_VERSION
 from audit.chain import record_hash
 from providers import catalog
+from providers.access import listed_links_recount
 from providers.models import Service
 
 BENCH_PASSWORD = "bench-scale-password-2026"
@@ -143,6 +144,7 @@ class ScaleData:
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"  # noqa: S608
                 )
+            listed_links_recount()
             cursor.execute("ANALYZE")
         return counts
 

@@ -7,8 +7,8 @@ from django.http import Http404
 from audit.models import AuditEvent
 from audit.services import audit_record
 from providers.catalog import MANAGE_SUBORDINATES
-from providers.models import Access, PidSl
-from providers.permissions import service_held
+from providers.models import Access
+from providers.permissions import pidsl_with_service_check
 
 from . import selectors
 
@@ -36,15 +36,12 @@ class PidSlAdministratorMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         code = kwargs.get(self.pidsl_url_kwarg, "")
         # The PID/SL and whether the user administers it, in one query (read fresh: ASVS 8.3.2).
-        pidsl = (
-            PidSl.objects.select_related("organization")
-            .annotate(administers=service_held(request.user, MANAGE_SUBORDINATES))
-            .filter(provider_id=code[:9], service_location=code[9:])
-            .first()
+        pidsl = pidsl_with_service_check(
+            request.user, MANAGE_SUBORDINATES, provider_id=code[:9], service_location=code[9:]
         )
         if pidsl is None:
             raise Http404("No such PID/SL.")
-        if not (request.user.is_active and pidsl.administers):
+        if not (request.user.is_active and pidsl.held):
             refuse(request, f"not an administrator of {pidsl.code}", pidsl)
         if (
             self.primary_only

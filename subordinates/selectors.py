@@ -16,38 +16,6 @@ def administered_pidsls(user) -> QuerySet[PidSl]:
     )
 
 
-def subordinates_search(*, pidsl: PidSl, first_name: str = "", last_name: str = "") -> QuerySet[Access]:
-    """Subordinates Search Results: the open links at a PID/SL, by name prefix."""
-    qs = (
-        Access.objects.open()
-        .filter(pidsl=pidsl)
-        .exclude(role=Access.Role.PRIMARY)
-        .select_related("user")
-        .only(
-            "id",
-            "role",
-            "pidsl_id",
-            "user__username",
-            "user__first_name",
-            "user__last_name",
-            "user__is_active",
-            "user__home_organization_id",
-        )
-    )
-    if first_name.strip():
-        qs = qs.filter(user__first_name__istartswith=first_name.strip())
-    if last_name.strip():
-        # sort_name starts with the lower-cased last name: a range scan of the PID/SL's name index.
-        qs = qs.filter(sort_name__startswith=last_name.strip().lower())
-    return qs.order_by("sort_name")
-
-
-def accesses_in_order(ids: list[int], *, base: QuerySet[Access]) -> list[Access]:
-    """The rows of one page, in the page's order, read with the columns `base` selects."""
-    by_id = {a.pk: a for a in base.order_by().filter(pk__in=ids)}
-    return [by_id[pk] for pk in ids if pk in by_id]
-
-
 def access_with_services(access_id: int, pidsl: PidSl) -> Access | None:
     return (
         Access.objects.open()

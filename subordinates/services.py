@@ -245,6 +245,8 @@ def user_link(*, actor, pidsl: PidSl, username: str, last_name: str, services: l
 @transaction.atomic
 def link_end(*, actor, access: Access, reason: str = "removed by administrator") -> None:
     """Remove a user from a PID/SL: the link ends, it is not deleted (US-06 delinking)."""
+    # The PID/SL before the link, the order every service locks in (its count changes too).
+    PidSl.objects.select_for_update(no_key=True).filter(pk=access.pidsl_id).first()
     access = _lock_access(access)
     rules.require_administrator(actor, access.pidsl)
     if access.role == Access.Role.PRIMARY:

@@ -5,7 +5,6 @@ Views parse input, call one service and render; every rule lives in the services
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +13,7 @@ from django.views.generic import FormView
 
 from providers.models import Service
 
-from . import selectors, services
+from . import search, selectors, services
 from .forms import LinkForm, ServicesForm, SubordinateForm, SubordinateSearchForm, apply_violation
 from .mixins import PidSlAdministratorMixin
 
@@ -106,10 +105,7 @@ class SearchResultsView(PidSlAdministratorMixin, View):
 
     def get(self, request, pidsl):
         criteria = request.session.get(_search_key(self.pidsl), {})
-        results = selectors.subordinates_search(pidsl=self.pidsl, **criteria)
-        # Page through ids alone (an index-only range, even 20,000 rows deep), then read the 25 rows.
-        page = Paginator(results.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
-        page.object_list = selectors.accesses_in_order(list(page.object_list), base=results)
+        page = search.search_page(pidsl=self.pidsl, number=request.GET.get("page"), per_page=PAGE_SIZE, **criteria)
         return render(
             request,
             "subordinates/results.html",

@@ -42,10 +42,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    # The process cache outlives each test's rolled-back transaction (e.g. the current terms).
-    from django.core.cache import cache
+    # The caches outlive each test's rolled-back transaction (the current terms; a session row
+    # rolled back to its state before the test while its cached copy kept the test's changes).
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in caches:
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,10 @@
 """Small assertions the suites share."""
 
 from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
 
 from audit.models import AuditEvent
-from providers.models import Access, PidSlUserObjectPermission, Service
+from providers.models import Access, PidSl, PidSlUserObjectPermission, Service
 
 
 def services(*codes) -> list[Service]:
@@ -31,6 +32,14 @@ def assert_permissions_match_access() -> None:
         expected |= {(access.user_id, access.pidsl_id, s.permission_codename) for s in access.services.all()}
     actual = set(PidSlUserObjectPermission.objects.values_list("user_id", "content_object_id", "permission__codename"))
     assert actual == expected
+
+
+def assert_listed_links_match_access() -> None:
+    """Every PID/SL's listed_links equals its open links other than the Primary User's."""
+    counted = PidSl.objects.annotate(
+        n=Count("accesses", filter=Q(accesses__ended_at__isnull=True) & ~Q(accesses__role=Access.Role.PRIMARY))
+    )
+    assert {(p.code, p.listed_links) for p in counted} == {(p.code, p.n) for p in counted}
 
 
 def fresh(user):

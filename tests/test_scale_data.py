@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from audit.chain import chain_verify
 from providers.models import Access, Organization, PidSl
 from providers.scale import SIZES
-from tests.helpers import assert_permissions_match_access
+from tests.helpers import assert_listed_links_match_access, assert_permissions_match_access
 
 SMALL = SIZES["small"]
 
@@ -42,6 +42,7 @@ def test_every_policy_invariant_holds(scale):
     assert not open_links.filter(services__code="mmq", pidsl__organization__is_long_term_care=False).exists()
     assert not open_links.filter(services__code="sco_pace_members", pidsl__organization__is_pace=False).exists()
     assert_permissions_match_access()
+    assert_listed_links_match_access()
     ok, checked, bad = chain_verify()
     assert ok and checked == SMALL.audit, bad
 

@@ -42,7 +42,7 @@ from subordinates.services import (
     user_reactivate,
 )
 from tests import factories
-from tests.helpers import assert_permissions_match_access, services
+from tests.helpers import assert_listed_links_match_access, assert_permissions_match_access, services
 
 User = get_user_model()
 
@@ -265,6 +265,10 @@ class PolicyMachine(RuleBasedStateMachine):
     @invariant()
     def permissions_equal_the_access_table(self):
         assert_permissions_match_access()
+
+    @invariant()
+    def listed_links_count_the_open_links(self):
+        assert_listed_links_match_access()
 
 
 @pytest.mark.slow

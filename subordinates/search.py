@@ -1,0 +1,112 @@
+"""Subordinates Search Results: the open links at a PID/SL (all but the Primary User's), by name.
+
+The busiest list of the portal, and at MassHealth's size its longest (20,000 subordinates behind
+one PID/SL), so it is one hand-written SQL statement a page (docs/performance.md):
+
+- the count is the PID/SL's maintained `listed_links` when there is no name filter, not a COUNT(*);
+- a subquery walks only the PID/SL's name index `(pidsl_id, sort_name) WHERE ended_at IS NULL`
+  (index-only) to the page, and the outer query joins that page's 25 rows to their users;
+- a page past the middle is found from the far end (the last page walks no rows, not 19,975);
+- the statement is written out, not built by the ORM: compiling the equivalent queryset cost
+  more than PostgreSQL took to run it.
+"""
+
+from functools import cached_property
+
+from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
+from django.db import connection
+
+from providers.models import Access, PidSl
+
+
+def _in_model_order(model, wanted: set[str]) -> tuple[str, ...]:
+    # Model.from_db takes a subset of the columns only in the model's own field order.
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in wanted)
+
+
+ACCESS_COLUMNS = _in_model_order(Access, {"id", "role", "pidsl_id", "user_id"})
+USER_COLUMNS = _in_model_order(
+    get_user_model(), {"id", "username", "first_name", "last_name", "is_active", "home_organization_id"}
+)
+
+
+def _prefix(value: str) -> str:
+    """A LIKE pattern matching values that start with `value` (its own % and _ taken literally)."""
+    return connection.ops.prep_for_like_query(value) + "%"
+
+
+class SubordinateRows:
+    """The search as a sliceable sequence for Django's Paginator: count(), then one slice a page.
+
+    Each row is an Access with its `user` (only the columns the page shows), in name order.
+    """
+
+    def __init__(self, *, pidsl: PidSl, first_name: str = "", last_name: str = ""):
+        self.pidsl = pidsl
+        self.first_name = first_name.strip()
+        # sort_name is "last first username" in lower case: a last name is a prefix of it.
+        self.last_name = last_name.strip().lower()
+
+    def _keys(self) -> tuple[str, list]:
+        """FROM and WHERE of the links searched (alias k), and their parameters."""
+        sql = f"{Access._meta.db_table} k"
+        where = ["k.pidsl_id = %s", "k.ended_at IS NULL", "k.role <> %s"]
+        params = [self.pidsl.pk, Access.Role.PRIMARY]
+        if self.first_name:
+            sql += f" JOIN {get_user_model()._meta.db_table} ku ON ku.id = k.user_id"
+            where.append("UPPER(ku.first_name) LIKE UPPER(%s)")
+            params.append(_prefix(self.first_name))
+        if self.last_name:
+            where.append("k.sort_name LIKE %s")
+            params.append(_prefix(self.last_name))
+        return f"{sql} WHERE {' AND '.join(where)}", params
+
+    @cached_property
+    def _count(self) -> int:
+        if not (self.first_name or self.last_name):
+            return self.pidsl.listed_links
+        keys, params = self._keys()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {keys}", params)  # noqa: S608 - no user input in the SQL text
+            return cursor.fetchone()[0]
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, window: slice) -> list[Access]:
+        start, stop = window.start or 0, min(window.stop, self._count)
+        if stop <= start:
+            return []
+        # Past the middle, the same page counted from the end: a shorter walk of the index.
+        from_end = start > self._count // 2
+        offset = self._count - stop if from_end else start
+        keys, params = self._keys()
+        user_table = get_user_model()._meta.db_table
+        columns = ", ".join([f"a.{c}" for c in ACCESS_COLUMNS] + [f"u.{c}" for c in USER_COLUMNS])
+        sql = (
+            f"SELECT {columns} FROM {Access._meta.db_table} a JOIN {user_table} u ON u.id = a.user_id"  # noqa: S608
+            f" WHERE a.id IN (SELECT k.id FROM {keys}"
+            f" ORDER BY k.sort_name {'DESC' if from_end else 'ASC'} LIMIT %s OFFSET %s)"
+            " ORDER BY a.sort_name"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, stop - start, offset])
+            rows = cursor.fetchall()
+        return [self._access(row) for row in rows]
+
+    @staticmethod
+    def _access(row) -> Access:
+        split = len(ACCESS_COLUMNS)
+        access = Access.from_db(connection.alias, ACCESS_COLUMNS, row[:split])
+        access.user = get_user_model().from_db(connection.alias, USER_COLUMNS, row[split:])
+        return access
+
+
+def search_page(*, pidsl: PidSl, number, per_page: int, first_name: str = "", last_name: str = "") -> Page:
+    """One page of Subordinates Search Results: one query, or two with a name filter (the count)."""
+    rows = SubordinateRows(pidsl=pidsl, first_name=first_name, last_name=last_name)
+    return Paginator(rows, per_page).get_page(number)
