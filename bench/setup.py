@@ -34,7 +34,7 @@ def session_cookie(user) -> str:
     for _ in range(2):
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = "accounts.backends.PortalModelBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store[SESSION_STARTED] = int(time.time())
         store.set_expiry(6 * 3600)

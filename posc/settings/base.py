@@ -105,7 +105,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out user ID or address is refused before any password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.PortalModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 GUARDIAN_USER_OBJ_PERMS_MODEL = "providers.PidSlUserObjectPermission"
