@@ -13,6 +13,11 @@ zip_validator = RegexValidator(r"^\d{5}(\d{4})?$", "Enter a 5-digit or 9-digit Z
 middle_initial_validator = RegexValidator(r"^[A-Za-z]?$", "The middle initial is one letter.")
 
 
+def display_name(last_name: str, first_name: str) -> str:
+    """The POSC's "DOE, JOHN" form."""
+    return f"{last_name}, {first_name}".upper()
+
+
 class User(AbstractUser):
     # AbstractUser gives username (the user ID), first/last name, email, is_active,
     # is_staff (agency staff) and last_login (last sign-in).
@@ -74,8 +79,7 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        """The POSC's "DOE, JOHN" form."""
-        return f"{self.last_name}, {self.first_name}".upper()
+        return display_name(self.last_name, self.first_name)
 
     @property
     def is_agency_staff(self) -> bool:

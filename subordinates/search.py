@@ -11,24 +11,47 @@ one PID/SL), so it is one hand-written SQL statement a page (docs/performance.md
   more than PostgreSQL took to run it.
 """
 
+from dataclasses import dataclass
 from functools import cached_property
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.db import connection
 
+from accounts.models import display_name
 from providers.models import Access, PidSl
 
+# What the page shows of each link and its user, in the statement's column order.
+ACCESS_COLUMNS = ("id", "role")
+USER_COLUMNS = ("id", "username", "first_name", "last_name", "is_active", "home_organization_id")
+ROLE_LABELS = dict(Access.Role.choices)
 
-def _in_model_order(model, wanted: set[str]) -> tuple[str, ...]:
-    # Model.from_db takes a subset of the columns only in the model's own field order.
-    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in wanted)
+
+@dataclass(frozen=True, slots=True)
+class ListedUser:
+    pk: int
+    username: str
+    first_name: str
+    last_name: str
+    is_active: bool
+    home_organization_id: int | None
+
+    @property
+    def display_name(self) -> str:
+        return display_name(self.last_name, self.first_name)
 
 
-ACCESS_COLUMNS = _in_model_order(Access, {"id", "role", "pidsl_id", "user_id"})
-USER_COLUMNS = _in_model_order(
-    get_user_model(), {"id", "username", "first_name", "last_name", "is_active", "home_organization_id"}
-)
+@dataclass(frozen=True, slots=True)
+class ListedLink:
+    """One row of the results: a link (its pk names the Update Subordinate URL) and its user.
+    Plain values, not model instances: building 50 of those was most of the rows' cost."""
+
+    pk: int
+    role: str
+    user: ListedUser
+
+    def get_role_display(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
 
 
 def _prefix(value: str) -> str:
@@ -39,7 +62,7 @@ def _prefix(value: str) -> str:
 class SubordinateRows:
     """The search as a sliceable sequence for Django's Paginator: count(), then one slice a page.
 
-    Each row is an Access with its `user` (only the columns the page shows), in name order.
+    Each row is a ListedLink with its ListedUser, in name order.
     """
 
     def __init__(self, *, pidsl: PidSl, first_name: str = "", last_name: str = ""):
@@ -77,7 +100,7 @@ class SubordinateRows:
     def __len__(self) -> int:
         return self._count
 
-    def __getitem__(self, window: slice) -> list[Access]:
+    def __getitem__(self, window: slice) -> list[ListedLink]:
         start, stop = window.start or 0, min(window.stop, self._count)
         if stop <= start:
             return []
@@ -96,14 +119,7 @@ class SubordinateRows:
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, stop - start, offset])
             rows = cursor.fetchall()
-        return [self._access(row) for row in rows]
-
-    @staticmethod
-    def _access(row) -> Access:
-        split = len(ACCESS_COLUMNS)
-        access = Access.from_db(connection.alias, ACCESS_COLUMNS, row[:split])
-        access.user = get_user_model().from_db(connection.alias, USER_COLUMNS, row[split:])
-        return access
+        return [ListedLink(pk, role, ListedUser(*user)) for pk, role, *user in rows]
 
 
 def search_page(*, pidsl: PidSl, number, per_page: int, first_name: str = "", last_name: str = "") -> Page:
