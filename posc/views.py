@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
-from providers.selectors import administrators_by_pidsl, user_accesses
+from providers.selectors import administrators_by_pidsl, service_labels_by_access, user_accesses
 
 from .areas import AREAS_BY_SLUG
 
@@ -19,12 +19,14 @@ def healthz(request):
 @login_required
 def home(request):
     """The user's PID/SLs, services at each, and who administers them (IN-01)."""
-    page = Paginator(user_accesses(request.user), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
+    # The services come as labels in one query of their own, not as Service objects prefetched.
+    links = user_accesses(request.user).prefetch_related(None)
+    page = Paginator(links, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     admins = administrators_by_pidsl(a.pidsl_id for a in page.object_list)
-    # Each row: the link, then its Primary and backup (None where missing), rendered inline: an
-    # include per cell cost more than the rest of the page.
+    labels = service_labels_by_access(a.pk for a in page.object_list)
+    # Each row: the link, its services, then its Primary and backup (None where missing).
     rows = [
-        (access, [admins.get(access.pidsl_id, {}).get(role) for role in ("primary", "backup")])
+        (access, labels[access.pk], [admins.get(access.pidsl_id, {}).get(role) for role in ("primary", "backup")])
         for access in page.object_list
     ]
     return render(request, "home.html", {"page": page, "rows": rows})

@@ -29,11 +29,11 @@ def _contact(admin) -> str:
 
 @register.simple_tag
 def home_rows(rows):
-    """One <tr> per (access, [primary, backup]): the PID/SL, the role and services, the contacts."""
+    """One <tr> per (access, service labels, [primary, backup]): the PID/SL, role and services, contacts."""
     html = []
-    for access, contacts in rows:
+    for access, labels, contacts in rows:
         pidsl = access.pidsl
-        services = "".join(f"<li>{escape(s.label)}</li>" for s in access.services.all())
+        services = "".join(f"<li>{escape(label)}</li>" for label in labels)
         html.append(
             f"<tr><td><strong>{escape(pidsl.code)}</strong><br>{escape(pidsl.name)}<br>"
             f'<span class="muted">{escape(pidsl.organization.name)}</span></td>'
