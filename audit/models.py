@@ -78,8 +78,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["target_user", "-at", "-id"], name="audit_target_recent"),
             models.Index(fields=["actor", "-at", "-id"], name="audit_actor_recent"),
             models.Index(fields=["organization", "-at", "-id"], name="audit_org_recent"),
-            # The trail's commonest filter, a PID/SL and an action: its count is index-only.
-            models.Index(fields=["pidsl", "action"], name="audit_pidsl_action"),
+            # The trail's commonest filter, a PID/SL and an action: an ordered page and an index-only count.
+            models.Index(fields=["pidsl", "action", "-at", "-id"], name="audit_pidsl_action_recent"),
         ]
 
     def __str__(self) -> str:

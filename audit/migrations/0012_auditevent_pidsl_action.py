@@ -15,6 +15,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='auditevent',
-            index=models.Index(fields=['pidsl', 'action'], name='audit_pidsl_action'),
+            index=models.Index(fields=['pidsl', 'action', '-at', '-id'], name='audit_pidsl_action_recent'),
         ),
     ]
