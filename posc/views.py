@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
-from providers.selectors import administrators_by_pidsl, service_labels_by_access, user_accesses
+from providers.selectors import administrators_by_pidsl, service_labels_by_access, user_accesses, user_links
 
 from .areas import AREAS_BY_SLUG
 
@@ -20,8 +20,7 @@ def healthz(request):
 def home(request):
     """The user's PID/SLs, services at each, and who administers them (IN-01)."""
     # The services come as labels in one query of their own, not as Service objects prefetched.
-    links = user_accesses(request.user).prefetch_related(None)
-    page = Paginator(links, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(user_links(request.user), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     admins = administrators_by_pidsl(a.pidsl_id for a in page.object_list)
     labels = service_labels_by_access(a.pk for a in page.object_list)
     # Each row: the link, its services, then its Primary and backup (None where missing).

@@ -21,10 +21,19 @@ def sort_names_refresh(user) -> None:
     Access.objects.filter(user=user).update(sort_name=sort_name_for(user))
 
 
+def pidsl_lock(pidsl_id: int) -> PidSl:
+    """The services' mutex on a PID/SL, taken before anything else they lock there (its links, its
+    listed_links count), so every service locks in one order: PID/SL, then Access.
+
+    FOR NO KEY UPDATE: no wait for another transaction's foreign-key check on the row (its audit
+    record names the PID/SL), which FOR UPDATE would turn into a deadlock.
+    """
+    return PidSl.objects.select_for_update(no_key=True).select_related("organization").get(pk=pidsl_id)
+
+
 def _listed_links_add(access: Access, delta: int) -> None:
     """PidSl.listed_links counts the open links the Subordinates Search Results list (all but the
-    Primary User's). The UPDATE locks the PID/SL row: callers lock it first themselves, so the
-    order of locks stays PID/SL, then Access, in every service (no deadlock)."""
+    Primary User's). The UPDATE locks the PID/SL row, which the caller already holds (pidsl_lock)."""
     if access.role != Access.Role.PRIMARY:
         PidSl.objects.filter(pk=access.pidsl_id).update(listed_links=F("listed_links") + delta)
 

@@ -8,15 +8,19 @@ from django.db.models import Prefetch, Q, QuerySet
 from .models import Access, PidSl, Service
 
 
-def user_accesses(user) -> QuerySet[Access]:
-    """The user's open links, PID/SL and services included (two queries when evaluated)."""
+def user_links(user) -> QuerySet[Access]:
+    """The user's open links with their PID/SL and organization, in provider order (one query)."""
     return (
         Access.objects.open()
         .filter(user=user)
         .select_related("pidsl__organization")
-        .prefetch_related(Prefetch("services", queryset=Service.objects.order_by("position")))
         .order_by("pidsl__provider_id", "pidsl__service_location")
     )
+
+
+def user_accesses(user) -> QuerySet[Access]:
+    """The user's open links, PID/SL and services included (two queries when evaluated)."""
+    return user_links(user).prefetch_related(Prefetch("services", queryset=Service.objects.order_by("position")))
 
 
 class Contact(NamedTuple):

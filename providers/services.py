@@ -16,7 +16,7 @@ from audit.services import audit_record
 from posc.policy import NotAuthorized, PolicyViolation
 
 from . import rules
-from .access import access_close, demote_to_subordinate, role_move, service_codes
+from .access import access_close, demote_to_subordinate, pidsl_lock, role_move, service_codes
 from .models import Access, ComplianceAssignment, Organization, PidSl, PrimaryChangeRequest, Service
 
 
@@ -63,12 +63,6 @@ def pidsl_enroll(*, actor, organization: Organization, spec: PidSlSpec) -> PidSl
     return pidsl
 
 
-def _lock_pidsl(pidsl: PidSl) -> PidSl:
-    # FOR NO KEY UPDATE: a mutex for the services, yet no wait for another transaction's foreign-key
-    # check on the row (its audit record names the PID/SL), which FOR UPDATE would turn into a deadlock.
-    return PidSl.objects.select_for_update(no_key=True).select_related("organization").get(pk=pidsl.pk)
-
-
 def _all_services(pidsl: PidSl) -> list[Service]:
     return list(Service.objects.grantable_at(pidsl))
 
@@ -77,7 +71,7 @@ def _all_services(pidsl: PidSl) -> list[Service]:
 def primary_designate(*, actor, pidsl: PidSl, user) -> Access:
     """Agency staff name the first Primary User of a PID/SL (after the Data Collection Form)."""
     rules.require_agency(actor)
-    pidsl = _lock_pidsl(pidsl)
+    pidsl = pidsl_lock(pidsl.pk)
     if Access.objects.open().filter(pidsl=pidsl, role=Access.Role.PRIMARY).exists():
         raise PolicyViolation(
             "PU-06",
@@ -110,7 +104,7 @@ def backup_appoint(*, actor, pidsl: PidSl, user) -> Access:
     # Read before waiting for the lock: a backup appointed while we wait was appointed at
     # the same moment, and replacing it unseen would silently undo that appointment (PU-02).
     seen = Access.objects.open().filter(pidsl=pidsl, role=Access.Role.BACKUP).values_list("user_id", flat=True).first()
-    pidsl = _lock_pidsl(pidsl)
+    pidsl = pidsl_lock(pidsl.pk)
     rules.require_primary(actor, pidsl)
     rules.require_linkable(user)
     if user.home_organization_id != pidsl.organization_id:
@@ -160,7 +154,7 @@ def backup_appoint(*, actor, pidsl: PidSl, user) -> Access:
 @transaction.atomic
 def change_request_file(*, actor, pidsl: PidSl, new_primary, reason: str = "", old_primary_stays: bool = True):
     """The Primary or backup files the Existing Provider Modification Data Collection Form (PU-06)."""
-    pidsl = _lock_pidsl(pidsl)
+    pidsl = pidsl_lock(pidsl.pk)
     rules.require_administrator(actor, pidsl)
     rules.require_linkable(new_primary)
     if Access.objects.open().filter(pidsl=pidsl, role=Access.Role.PRIMARY, user=new_primary).exists():
@@ -196,7 +190,7 @@ def _lock_pending(request: PrimaryChangeRequest) -> PrimaryChangeRequest:
 def change_request_approve(*, actor, request: PrimaryChangeRequest, note: str = "") -> Access:
     """Agency staff approve: the Primary User role moves in this one transaction (PU-01, PU-06)."""
     rules.require_agency(actor)
-    pidsl = _lock_pidsl(request.pidsl)
+    pidsl = pidsl_lock(request.pidsl_id)
     request = _lock_pending(request)
     new_primary = type(request.new_primary).objects.select_for_update(no_key=True).get(pk=request.new_primary_id)
     rules.require_linkable(new_primary)

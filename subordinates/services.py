@@ -22,7 +22,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from posc.policy import NotAuthorized, PolicyViolation
 from providers import rules
-from providers.access import access_close, access_open, access_services_replace, service_codes
+from providers.access import access_close, access_open, access_services_replace, pidsl_lock, service_codes
 from providers.models import Access, Notification, PidSl, Service
 from providers.notifications import notify_organizations, organizations_linked_to
 from providers.permissions import object_permissions_sync_user
@@ -121,6 +121,7 @@ def _lock_access(access: Access) -> Access:
 @transaction.atomic
 def subordinate_create(*, actor, pidsl: PidSl, identity: Identity, services: list[Service]) -> tuple:
     """Create a user ID owned by the PID/SL's organization and link it; returns (user, temporary password)."""
+    pidsl = pidsl_lock(pidsl.pk)
     rules.require_administrator(actor, pidsl)
     _check_required(identity)
     _check_birth_date(identity.birth_month, identity.birth_day)
@@ -198,7 +199,7 @@ def linkable_user_find(*, username: str, last_name: str):
 @transaction.atomic
 def user_link(*, actor, pidsl: PidSl, username: str, last_name: str, services: list[Service]) -> Access:
     """Link an existing user (own organization or another, LK-01) to a PID/SL with chosen services."""
-    pidsl = PidSl.objects.select_for_update(no_key=True).select_related("organization").get(pk=pidsl.pk)
+    pidsl = pidsl_lock(pidsl.pk)
     rules.require_administrator(actor, pidsl)
     user = linkable_user_find(username=username, last_name=last_name)
     if user is None:
@@ -245,8 +246,7 @@ def user_link(*, actor, pidsl: PidSl, username: str, last_name: str, services: l
 @transaction.atomic
 def link_end(*, actor, access: Access, reason: str = "removed by administrator") -> None:
     """Remove a user from a PID/SL: the link ends, it is not deleted (US-06 delinking)."""
-    # The PID/SL before the link, the order every service locks in (its count changes too).
-    PidSl.objects.select_for_update(no_key=True).filter(pk=access.pidsl_id).first()
+    pidsl_lock(access.pidsl_id)
     access = _lock_access(access)
     rules.require_administrator(actor, access.pidsl)
     if access.role == Access.Role.PRIMARY:

@@ -5,7 +5,8 @@ from django.urls import reverse
 from tests import factories
 from tests.view_helpers import page, url
 
-# Session, user, PID/SL, permissions (3), count, page, dropdown, navigation, session save.
+# Session, user, the PID/SL with its permission, the page (the count is PidSl.listed_links), the
+# Provider dropdown and navigation on a cache miss, session save; with room to spare.
 MAX_QUERIES = 16
 
 

@@ -203,21 +203,6 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-
-# The default cache is each process's own memory: it holds only what may differ between processes
-# for a minute (rendered navigation, the Provider options, the current terms). Sessions need one
-# store every process sees (a sign-out must end the session everywhere, ASVS 7.4.1): with Redis,
-# each request reads its session from Redis, and the database row stays the durable copy.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "posc"},
-    "sessions": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "posc"}
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "posc-sessions"}
-    ),
-}
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
-SESSION_CACHE_ALIAS = "sessions"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
@@ -240,6 +225,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
     },
 }
+
+# The default cache is each process's own memory: it holds only what may differ between processes
+# for a minute (rendered navigation, the Provider options, the current terms). Sessions need one
+# store every process sees (a sign-out must end the session everywhere, ASVS 7.4.1): with Redis,
+# each request reads its session from Redis, and the database row stays the durable copy.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "posc"},
+    "sessions": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "posc"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "posc-sessions"}
+    ),
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+SESSION_CACHE_ALIAS = "sessions"
 
 # Policy limits (POLICY.md); each is a setting so an organization's agreement can change it.
 POSC_PRIMARY_PIDSL_FINDING = env_int("POSC_PRIMARY_PIDSL_FINDING", 25)  # PU-07 finding
