@@ -340,6 +340,11 @@ def test_the_user_search_finds_by_user_id_or_last_name(client, cast):
     assert list(response.context["page"].object_list) == [cast.alice]
 
 
+def test_a_user_search_that_finds_nobody_says_so(client, cast):
+    client.force_login(cast.agency)
+    assert "No user matches." in client.get(agency_url("users"), {"q": "zzzz"}).content.decode()
+
+
 def test_us05_agency_staff_reset_a_primary_users_password_and_see_it_once(client, cast):
     client.force_login(cast.agency)
 

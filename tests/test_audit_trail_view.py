@@ -135,6 +135,16 @@ def test_the_filters_narrow_the_records_and_the_count(client, trail, filters, ex
     assert page.paginator.count == len(page.object_list) < AuditEvent.objects.count()
 
 
+def test_a_filter_that_matches_nothing_says_so(client, trail):
+    # An empty page is falsy: the table (and this message) once vanished with it.
+    client.force_login(trail.agency)
+
+    response = client.get(TRAIL, {"actor": "nobody-by-this-name"})
+
+    assert response.status_code == 200
+    assert "No record matches." in response.content.decode()
+
+
 def test_paging_keeps_the_filters(client, cast):
     for n in range(30):
         audit_record(action=Action.SIGN_IN, actor=cast.alice, detail=f"sign-in {n}")

@@ -19,6 +19,11 @@ def test_it_finds_by_provider_id_city_and_name(client, cast):
     assert "330000001A" in page
 
 
+def test_a_search_that_finds_nothing_says_so(client, cast):
+    client.force_login(cast.carol)
+    assert "No provider matches." in client.get(SEARCH, {"business_name": "no such practice"}).content.decode()
+
+
 def test_bad_input_gets_a_message_and_no_results(client, cast):
     client.force_login(cast.carol)
     response = client.get(SEARCH, {"provider_id": "12ab", "zip_code": "1" * 10_000})

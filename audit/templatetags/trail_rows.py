@@ -16,7 +16,7 @@ register = template.Library()
 
 def _pairs(label: str, pairs) -> str:
     shown = "; ".join(f"{escape(str(k))}: {escape(str(v))}" for k, v in pairs)
-    return f'<br><span class="muted">{label}:</span> {shown}'
+    return f'<span class="muted">{label}:</span> {shown}'
 
 
 @register.simple_tag
@@ -29,11 +29,13 @@ def trail_rows(events):
         where = escape(e.pidsl.code) if e.pidsl else ""
         if e.organization:
             where += f'<br><span class="muted">{escape(e.organization.name)}</span>'
-        detail = escape(e.detail)
+        # The detail, then what changed, each on its own line (no empty first line without a detail).
+        lines = [escape(e.detail)] if e.detail else []
         if e.before:
-            detail += _pairs("Before", e.before_pairs)
+            lines.append(_pairs("Before", e.before_pairs))
         if e.after:
-            detail += _pairs("After", e.after_pairs)
+            lines.append(_pairs("After", e.after_pairs))
+        detail = "<br>".join(lines)
         html.append(
             f'<tr data-record="{e.pk}"><td>{timezone.localtime(e.at):%Y-%m-%d %H:%M:%S}</td>'
             f"<td>{escape(e.get_action_display())}</td>"
