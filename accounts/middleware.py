@@ -3,8 +3,9 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+
+from posc.urlcache import cached_reverse
 
 from .mfa import mfa_state
 from .services import temporary_password_expired, terms_pending
@@ -51,25 +52,25 @@ class AccountGateMiddleware:
             request.session[SESSION_TOUCHED] = now
         if now - started > settings.POSC_SESSION_ABSOLUTE_SECONDS:
             logout(request)
-            return redirect(f"{reverse('accounts:login')}?ended=1")
-        logout_url = reverse("accounts:logout")
+            return redirect(f"{cached_reverse('accounts:login')}?ended=1")
+        logout_url = cached_reverse("accounts:logout")
         if request.path == logout_url:
             return self.get_response(request)
         if not user.is_verified():
-            verify_url, setup_url = reverse("accounts:mfa_verify"), reverse("accounts:mfa_setup")
+            verify_url, setup_url = cached_reverse("accounts:mfa_verify"), cached_reverse("accounts:mfa_setup")
             has_device, required = mfa_state(request)
             if has_device:
                 return self.get_response(request) if request.path == verify_url else redirect(verify_url)
             if required:
                 return self.get_response(request) if request.path == setup_url else redirect(setup_url)
-        terms_url = reverse("accounts:terms")
+        terms_url = cached_reverse("accounts:terms")
         if terms_pending(user) is not None:
             return self.get_response(request) if request.path == terms_url else redirect(terms_url)
         if user.must_change_password:
             if temporary_password_expired(user):
                 logout(request)
-                return redirect(f"{reverse('accounts:login')}?expired=1")
-            change_url = reverse("accounts:password_change")
+                return redirect(f"{cached_reverse('accounts:login')}?expired=1")
+            change_url = cached_reverse("accounts:password_change")
             if request.path != change_url:
                 return redirect(change_url)
         return self.get_response(request)

@@ -80,6 +80,10 @@ class AuditEvent(models.Model):
             models.Index(fields=["organization", "-at", "-id"], name="audit_org_recent"),
             # The trail's commonest filter, a PID/SL and an action: an ordered page and an index-only count.
             models.Index(fields=["pidsl", "action", "-at", "-id"], name="audit_pidsl_action_recent"),
+            # The trail's "Done by" and "Done to" filters name a username (a failed sign-in's may match
+            # no user): without these, agency staff filtering the whole trail by one read all of it.
+            models.Index(fields=["actor_username", "-at", "-id"], name="audit_actor_name_recent"),
+            models.Index(fields=["target_username", "-at", "-id"], name="audit_target_name_recent"),
         ]
 
     def __str__(self) -> str:

@@ -47,6 +47,7 @@ def audit_record(
         ip_address=client_ip.get(),
         detail=detail[:500],
     )
-    # Inside the caller's transaction when there is one (a savepoint), so the chain lock lasts until it commits.
-    with transaction.atomic():
+    # Inside the caller's transaction when there is one, so the chain lock lasts until it commits. No
+    # savepoint: a record that fails to write must fail the action it records, never be skipped.
+    with transaction.atomic(savepoint=False):
         return chain_append(event)

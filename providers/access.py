@@ -78,7 +78,16 @@ def access_close(*, access: Access, ended_by, reason: str) -> None:
 
 
 def access_services_replace(*, access: Access, services: list[Service]) -> None:
-    access.services.set(services)
+    # The link's services as the caller read them under its lock (prefetched): remove and add the
+    # difference, without set()'s own read of them.
+    current = {s.pk: s for s in access.services.all()}
+    wanted = {s.pk for s in services}
+    stale = [s for pk, s in current.items() if pk not in wanted]
+    if stale:
+        access.services.remove(*stale)
+    missing = [s for s in services if s.pk not in current]
+    if missing:
+        access.services.add(*missing)
     object_permissions_sync(user=access.user, pidsl=access.pidsl)
 
 

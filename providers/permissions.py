@@ -8,9 +8,10 @@ A deactivated user holds no object permission (US-06); reactivation re-derives t
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.models import OuterRef, Subquery
 
 from . import catalog
-from .models import Access, Organization, PidSl, PidSlUserObjectPermission
+from .models import Access, Organization, PidSl, PidSlUserObjectPermission, Service
 
 # pg_advisory_xact_lock(key, user id): one transaction at a time derives a user's permissions, and
 # reads what they come from only after the one before committed. Services lock different rows (a
@@ -25,30 +26,34 @@ def _lock_user_permissions(user) -> None:
 
 
 def _desired_codenames(user, pidsl) -> set[str]:
-    # is_active as committed now, not as the caller's copy of the user read it before the lock.
-    access = Access.objects.open().filter(user=user, pidsl=pidsl, user__is_active=True).first()
-    if access is None:
-        return set()
-    return {s.permission_codename for s in access.services.all()}
+    # The services of the open link, in one query; is_active as committed now, not as the caller's
+    # copy of the user read it before the lock.
+    codes = Service.objects.filter(
+        accesses__user=user, accesses__pidsl=pidsl, accesses__ended_at__isnull=True, accesses__user__is_active=True
+    ).values_list("code", flat=True)
+    return {catalog.permission_codename(code) for code in codes}
 
 
 def object_permissions_sync(*, user, pidsl: PidSl) -> None:
     _lock_user_permissions(user)
     desired = _desired_codenames(user, pidsl)
-    current = dict(
-        PidSlUserObjectPermission.objects.filter(user=user, content_object=pidsl).values_list(
-            "permission__codename", "id"
-        )
+    # Every PID/SL permission with the id of the user's grant of it here, if any: one query
+    # tells both what to revoke and the ids of what to grant.
+    held = PidSlUserObjectPermission.objects.filter(user=user, content_object=pidsl, permission=OuterRef("pk"))
+    permissions = Permission.objects.filter(content_type=ContentType.objects.get_for_model(PidSl)).values_list(
+        "pk", "codename", Subquery(held.values("pk")[:1])
     )
-    stale = [pk for codename, pk in current.items() if codename not in desired]
+    stale, missing = [], []
+    for permission_id, codename, grant_id in permissions:
+        if grant_id is not None and codename not in desired:
+            stale.append(grant_id)
+        elif grant_id is None and codename in desired:
+            missing.append(permission_id)
     if stale:
         PidSlUserObjectPermission.objects.filter(pk__in=stale).delete()
-    missing = desired - current.keys()
     if missing:
-        ct = ContentType.objects.get_for_model(PidSl)
-        perms = Permission.objects.filter(content_type=ct, codename__in=missing)
         PidSlUserObjectPermission.objects.bulk_create(
-            PidSlUserObjectPermission(user=user, content_object=pidsl, permission=p) for p in perms
+            PidSlUserObjectPermission(user=user, content_object=pidsl, permission_id=pk) for pk in missing
         )
 
 

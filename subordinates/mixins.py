@@ -51,8 +51,8 @@ class PidSlAdministratorMixin(LoginRequiredMixin):
         self.pidsl = pidsl
         return super().dispatch(request, *args, **kwargs)
 
-    def get_access(self, access_id: int):
-        access = selectors.access_with_services(access_id, self.pidsl)
+    def get_access(self, access_id: int, *, with_services: bool = False):
+        access = selectors.open_link_at(access_id, self.pidsl, with_services=with_services)
         if access is None:
             refuse(self.request, f"no open link {access_id} at {self.pidsl.code}", self.pidsl)
         return access

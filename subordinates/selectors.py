@@ -16,14 +16,16 @@ def administered_pidsls(user) -> QuerySet[PidSl]:
     )
 
 
-def access_with_services(access_id: int, pidsl: PidSl) -> Access | None:
-    return (
-        Access.objects.open()
-        .filter(pk=access_id, pidsl=pidsl)
-        .select_related("user__home_organization", "pidsl__organization")
-        .prefetch_related(Prefetch("services", queryset=Service.objects.order_by("position")))
-        .first()
-    )
+def open_link_at(access_id: int, pidsl: PidSl, *, with_services: bool = False) -> Access | None:
+    """An open link of this PID/SL with its user. The PID/SL is the caller's, read with its
+    organization by the permission check: joining it again cost more to plan than to run."""
+    links = Access.objects.open().filter(pk=access_id, pidsl=pidsl).select_related("user__home_organization")
+    if with_services:
+        links = links.prefetch_related(Prefetch("services", queryset=Service.objects.order_by("position")))
+    access = links.first()
+    if access is not None:
+        access.pidsl = pidsl
+    return access
 
 
 def organization_users(*, organization_id: int) -> QuerySet:

@@ -108,13 +108,12 @@ def _check_required(identity: Identity) -> None:
 def _lock_access(access: Access) -> Access:
     # Only the Access row, and FOR NO KEY UPDATE: locking the joined user, PID/SL and organization
     # too (in no set order) deadlocked with a change request approval locking the PID/SL first.
-    locked = (
-        Access.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("user", "pidsl__organization")
-        .get(pk=access.pk)
-    )
+    locked = Access.objects.select_for_update(no_key=True).prefetch_related("services").get(pk=access.pk)
     if not locked.is_open:
         raise PolicyViolation("AR-02", _("This link has already ended."))
+    # A link's user and PID/SL never change: the caller's copies (the view read them, the PID/SL with
+    # its organization) spare joining them again.
+    locked.user, locked.pidsl = access.user, access.pidsl
     return locked
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView
 
+from posc.urlcache import cached_reverse
 from providers.models import Service
 
 from . import search, selectors, services
@@ -26,7 +27,7 @@ def _search_key(pidsl) -> str:
 
 
 def results_url(pidsl) -> str:
-    return reverse("subordinates:results", kwargs={"pidsl": pidsl.code})
+    return cached_reverse("subordinates:results", pidsl=pidsl.code)
 
 
 def confirmation(request, pidsl, message: str, *, temporary_password: str = "", status: int = 200):
@@ -128,6 +129,8 @@ class UpdateSubordinateView(PidSlAdministratorMixin, View):
     """
 
     def render_page(self, access, form, *, status=200):
+        # A bound form carries the working set; the saved services are read only for a fresh page.
+        saved = () if form.is_bound else [s.code for s in access.services.all()]
         return render(
             self.request,
             "subordinates/update.html",
@@ -136,14 +139,14 @@ class UpdateSubordinateView(PidSlAdministratorMixin, View):
                 "access": access,
                 "subordinate": access.user,
                 "form": form,
-                **service_lists(form, saved=[s.code for s in access.services.all()]),
+                **service_lists(form, saved=saved),
                 "fixed_services": access.is_administrator,
             },
             status=status,
         )
 
     def get(self, request, pidsl, access_id):
-        access = self.get_access(access_id)
+        access = self.get_access(access_id, with_services=True)
         return self.render_page(access, ServicesForm(pidsl=self.pidsl, role=access.role))
 
     def post(self, request, pidsl, access_id):

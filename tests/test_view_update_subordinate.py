@@ -7,6 +7,7 @@ only Submit saves, through the service. A tampered hidden field is refused (PU-0
 import pytest
 
 from audit.models import AuditEvent
+from tests import factories
 from tests.helpers import audit_count, guardian_codes, held
 from tests.view_helpers import access_url, assigned_codes, db_state, page, services_errors
 
@@ -166,3 +167,29 @@ def test_taking_a_service_from_the_backup_is_refused(client, cast):
     assert response.status_code == 400
     assert any("(PU-05)" in e for e in services_errors(response))
     assert db_state() == before
+
+
+# The page and a Submit that changes services, in queries, whatever the size of the PID/SL (issue 6:
+# Update Subordinate + Submit at a PID/SL of 20,000 subordinates). Submit's service transaction is a
+# savepoint here (inside the test's transaction): two of its queries.
+PAGE_QUERIES = 5
+SUBMIT_QUERIES = 20
+
+
+def test_the_page_and_submit_run_a_fixed_number_of_queries(client, cast, django_assert_max_num_queries):
+    client.force_login(cast.alice)
+    url = update_url(cast)
+    client.get(url)  # the first page of a session reads the terms and navigation once
+    for size in (0, 40):
+        for _ in range(size):
+            factories.AccessFactory(
+                user=factories.UserFactory(home_organization=cast.eddys), pidsl=cast.pidsl_a, services=["claims"]
+            )
+        with django_assert_max_num_queries(PAGE_QUERIES):
+            assert client.get(url).status_code == 200
+        chosen = ["portal_services", "referrals"] if size else ["portal_services", "financial_data"]
+        with django_assert_max_num_queries(SUBMIT_QUERIES):
+            response = client.post(url, {"services": chosen, "action": "submit"})
+        assert response.status_code == 200
+        assert held(cast.carol, cast.pidsl_a) == set(chosen)
+        assert guardian_codes(cast.carol, cast.pidsl_a) == set(chosen)

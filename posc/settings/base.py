@@ -82,6 +82,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "posc.context_processors.navigation",
             ],
+            # {% cached_url %}: {% url %} remembered per process (posc/urlcache.py).
+            "builtins": ["posc.urlcache"],
         },
     },
 ]

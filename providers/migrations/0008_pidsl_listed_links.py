@@ -2,13 +2,12 @@
 
 from django.db import migrations, models
 
+# Standard SQL (a correlated subquery, not UPDATE ... FROM): `make run` migrates SQLite too.
 COUNT_EXISTING = """
-UPDATE providers_pidsl p SET listed_links = c.n
-FROM (
-    SELECT pidsl_id, COUNT(*) AS n FROM providers_access
-    WHERE ended_at IS NULL AND role <> 'primary' GROUP BY pidsl_id
-) c
-WHERE c.pidsl_id = p.id
+UPDATE providers_pidsl SET listed_links = (
+    SELECT COUNT(*) FROM providers_access a
+    WHERE a.pidsl_id = providers_pidsl.id AND a.ended_at IS NULL AND a.role <> 'primary'
+)
 """
 
 
