@@ -1,0 +1,62 @@
+"""Refusals and errors are pages of the portal, in its words, with a way back (not Django's bare text)."""
+
+from django.test import Client, RequestFactory
+from django.urls import reverse
+from django.views.defaults import server_error
+
+from tests.view_helpers import page
+
+
+def test_a_refusal_says_why_inside_the_layout(client, cast):
+    client.force_login(cast.carol)  # a subordinate: no Manage Subordinate Accounts anywhere
+
+    response = client.get(reverse("subordinates:manage"))
+
+    assert response.status_code == 403
+    html = page(response)
+    assert "You cannot open this page" in html
+    assert "Manage Subordinate Accounts is for Primary Users and their backups." in html
+    assert 'class="side-nav"' in html  # the layout, with the user's navigation
+    assert f'href="{reverse("home")}"' in html
+
+
+def test_a_refusal_of_another_organizations_pidsl_says_why(client, cast):
+    client.force_login(cast.alice)  # Primary User at Eddy's, nothing at the other clinic
+
+    response = client.get(reverse("subordinates:results", kwargs={"pidsl": cast.pidsl_x.code}))
+
+    assert response.status_code == 403
+    assert "You do not administer this." in page(response)
+
+
+def test_an_unknown_address_is_a_page_not_found(client, cast):
+    client.force_login(cast.alice)
+
+    response = client.get("/no/such/page/")
+
+    assert response.status_code == 404
+    html = page(response)
+    assert "Page not found" in html
+    assert "Resolver404" not in html
+
+
+def test_an_expired_form_explains_itself_and_changes_nothing(cast):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(cast.alice)
+
+    response = browser.post(reverse("accounts:logout"))
+
+    assert response.status_code == 403
+    assert "This form has expired" in page(response)
+    assert "Nothing was changed" in page(response)
+    assert browser.get(reverse("home")).status_code == 200  # still signed in
+
+
+def test_the_server_error_page_stands_alone(db):
+    # Rendered with no request context: it must not need the user, the session or the database.
+    response = server_error(RequestFactory().get("/"))
+
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "Something went wrong on our side" in html
+    assert "1-800-841-2900" in html
