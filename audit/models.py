@@ -3,10 +3,23 @@
 from django.conf import settings
 from django.db import models
 
+from providers import catalog
+
+_SERVICE_LABELS = {entry.code: entry.label for entry in catalog.CATALOG}
+_SERVICE_ORDER = {entry.code: position for position, entry in enumerate(catalog.CATALOG)}
+
 
 def _readable(payload) -> list[tuple[str, str]]:
-    """(key, value) pairs for the trail page; a list of codes reads as "a, b, c"."""
-    return [(k, ", ".join(map(str, v)) if isinstance(v, list) else v) for k, v in (payload or {}).items()]
+    """(key, value) pairs for the trail page in the screens' words: "home organization", and services
+    by the labels of Available/Assigned Services, in their order. The record (and the CSV) keeps the
+    stable codes."""
+    pairs = []
+    for key, value in (payload or {}).items():
+        if key == "services" and isinstance(value, list):
+            ordered = sorted(value, key=lambda code: _SERVICE_ORDER.get(code, len(_SERVICE_ORDER)))
+            value = [_SERVICE_LABELS.get(code, code) for code in ordered]
+        pairs.append((key.replace("_", " "), ", ".join(map(str, value)) if isinstance(value, list) else value))
+    return pairs
 
 
 class AuditEvent(models.Model):

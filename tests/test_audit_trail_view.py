@@ -145,6 +145,17 @@ def test_a_filter_that_matches_nothing_says_so(client, trail):
     assert "No record matches." in response.content.decode()
 
 
+def test_a_change_reads_in_the_screens_words(client, trail):
+    # The record keeps the service codes; the page shows the labels of Available/Assigned Services.
+    client.force_login(trail.agency)
+
+    html = client.get(TRAIL, {"pidsl": trail.pidsl_a.code, "action": Action.SERVICES_CHANGE}).content.decode()
+
+    row = re.search(r"<tr data-record=.*?</tr>", html, re.S).group(0)
+    assert "services: Primary Portal User" in row
+    assert "portal_services" not in row
+
+
 def test_paging_keeps_the_filters(client, cast):
     for n in range(30):
         audit_record(action=Action.SIGN_IN, actor=cast.alice, detail=f"sign-in {n}")

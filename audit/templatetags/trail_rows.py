@@ -40,6 +40,6 @@ def trail_rows(events):
             f'<tr data-record="{e.pk}"><td>{timezone.localtime(e.at):%Y-%m-%d %H:%M:%S}</td>'
             f"<td>{escape(e.get_action_display())}</td>"
             f"<td>{escape(e.actor_username or '-')}</td><td>{escape(e.target_username or '-')}</td>"
-            f"<td>{where}</td><td>{escape(e.ip_address or '')}</td><td>{detail}</td></tr>"
+            f"<td>{where}</td><td>{escape(e.ip_address or '')}</td><td class='detail'>{detail}</td></tr>"
         )
     return mark_safe("".join(html))  # noqa: S308 - every value above went through escape()
