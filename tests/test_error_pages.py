@@ -60,3 +60,11 @@ def test_the_server_error_page_stands_alone(db):
     html = response.content.decode()
     assert "Something went wrong on our side" in html
     assert "1-800-841-2900" in html
+
+
+def test_a_request_for_another_host_is_a_400_page(client, cast):
+    # DisallowedHost is caught before the user is known: the page must not need one.
+    response = client.get(reverse("home"), HTTP_HOST="portal.example.invalid")
+
+    assert response.status_code == 400
+    assert "The request could not be understood" in page(response)
