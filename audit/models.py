@@ -63,17 +63,21 @@ class AuditEvent(models.Model):
     at = models.DateTimeField(db_index=True)
     action = models.CharField(max_length=30, choices=Action.choices)
     # Usernames are copied so a record reads the same whatever happens to the user later.
+    # No single-column index on the references: each leads a "(reference, at, id)" index below,
+    # which serves the same lookups, and every audited action would maintain both.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     actor_username = models.CharField(max_length=150, blank=True)
     target_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     target_username = models.CharField(max_length=150, blank=True)
-    pidsl = models.ForeignKey("providers.PidSl", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    pidsl = models.ForeignKey(
+        "providers.PidSl", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     organization = models.ForeignKey(
-        "providers.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "providers.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
