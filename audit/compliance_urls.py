@@ -7,4 +7,5 @@ app_name = "compliance"
 urlpatterns = [
     path("", compliance_views.ComplianceIndexView.as_view(), name="index"),
     path("<int:org>/", compliance_views.ComplianceView.as_view(), name="organization"),
+    path("<int:org>/rules/<str:rule>/", compliance_views.ComplianceRuleView.as_view(), name="rule"),
 ]

@@ -1,11 +1,14 @@
 """The organization's Compliance page: its findings (audit/findings.py), computed on every load.
 
+Each rule shows its count and its first findings; a rule with more has its own paginated page
+(an organization of the state's size has hundreds of thousands of inactive-user findings).
 Readers are those of audit/access.py. A fix link shows only to those who administer the
 finding's PID/SL: a compliance officer or agency staff reads the same findings as text."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
 
@@ -13,11 +16,13 @@ from providers.catalog import MANAGE_SUBORDINATES
 from providers.models import Access, Organization
 
 from .access import OrganizationViewerMixin, viewable_organization_ids
-from .findings import RULES, findings_for_organization
+from .findings import RULES, matches_for_organization
 from .models import AuditEvent, FindingSnapshot
 from .services import audit_record
 
 PAGE_SIZE = 25
+# Findings a rule shows on the organization's page before "Show all".
+PREVIEW = 10
 
 
 def fixable_pidsls(user, organization) -> dict[int, str]:
@@ -59,21 +64,43 @@ class ComplianceIndexView(LoginRequiredMixin, View):
 
 class ComplianceView(OrganizationViewerMixin, View):
     def get(self, request, org):
-        findings = findings_for_organization(self.organization)
         fixable = fixable_pidsls(request.user, self.organization)
-        groups = []
-        for rule in RULES.values():
-            rows = [(f, may_fix(f, fixable)) for f in findings if f.rule == rule.id]
-            if rows:
-                groups.append((rule, rows))
+        groups, total = [], 0
+        for rule_id, matches in matches_for_organization(self.organization).items():
+            count = matches.count()
+            if count:
+                shown = [(f, may_fix(f, fixable)) for f in matches[:PREVIEW]]
+                groups.append((RULES[rule_id], shown, count))
+                total += count
         return render(
             request,
             "audit/compliance.html",
             {
                 "organization": self.organization,
                 "groups": groups,
-                "total": len(findings),
+                "total": total,
                 # The stored list can be long; the page needs only when and how many.
                 "last_scan": FindingSnapshot.objects.filter(organization=self.organization).defer("findings").first(),
+            },
+        )
+
+
+class ComplianceRuleView(OrganizationViewerMixin, View):
+    """Every finding of one rule, a page at a time."""
+
+    def get(self, request, org, rule):
+        if rule not in RULES:
+            raise Http404("No such rule.")
+        matches = matches_for_organization(self.organization)[rule]
+        page = Paginator(matches, PAGE_SIZE).get_page(request.GET.get("page"))
+        fixable = fixable_pidsls(request.user, self.organization)
+        return render(
+            request,
+            "audit/compliance_rule.html",
+            {
+                "organization": self.organization,
+                "rule": RULES[rule],
+                "page": page,
+                "rows": [(f, may_fix(f, fixable)) for f in page.object_list],
             },
         )

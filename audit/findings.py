@@ -7,7 +7,7 @@ queries however many PID/SLs, users and sign-ins an organization has.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,8 +25,9 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
@@ -96,6 +97,50 @@ def _finding(rule_id: str, organization_id: int, subject: str, action: str, **kw
     return Finding(rule_id, RULES[rule_id].severity, organization_id, subject, action, **kwargs)
 
 
+class Matches:
+    """One rule's findings for the organizations asked. A query-backed rule is counted and sliced in
+    SQL, so a page shows 25 findings of an organization with 500,000 without building the rest;
+    iterating gives every finding (the nightly scan), a chunk at a time.
+
+    `prepare`, when given, reads what a batch of rows needs in one query (its result is passed to
+    `to_finding` with each row), instead of a correlated subquery over every candidate row.
+    """
+
+    CHUNK = 2000
+
+    def __init__(self, rows, to_finding: Callable | None = None, *, prepare: Callable | None = None):
+        self.rows = rows  # a QuerySet, or a list of Findings already built
+        self.to_finding = to_finding
+        self.prepare = prepare
+
+    def count(self) -> int:
+        return self.rows.count() if isinstance(self.rows, QuerySet) else len(self.rows)
+
+    def __getitem__(self, window: slice) -> list[Finding]:
+        # Django's Paginator slices; so does the Compliance page's preview.
+        return self._convert(list(self.rows[window]))
+
+    def __iter__(self) -> Iterator[Finding]:
+        if not isinstance(self.rows, QuerySet):
+            yield from self._convert(self.rows)
+            return
+        chunk = []
+        for row in self.rows.iterator(chunk_size=self.CHUNK):
+            chunk.append(row)
+            if len(chunk) == self.CHUNK:
+                yield from self._convert(chunk)
+                chunk = []
+        yield from self._convert(chunk)
+
+    def _convert(self, rows: list) -> list[Finding]:
+        if self.to_finding is None or not rows:
+            return list(rows)
+        if self.prepare is None:
+            return [self.to_finding(row) for row in rows]
+        prepared = self.prepare(rows)
+        return [self.to_finding(row, prepared) for row in rows]
+
+
 def _who(user) -> str:
     return f"{user.display_name} ({user.username})"
 
@@ -132,14 +177,15 @@ def _open_links_count(**filters) -> Subquery:
     return Subquery(links.values("user_id").annotate(n=Count("pk")).values("n"))
 
 
-def _first_per_user(links: Iterable[Access]) -> Iterator[Access]:
-    """One finding per user and organization, at the first of its PID/SLs."""
-    seen = set()
-    for access in links:
-        key = (access.pidsl.organization_id, access.user_id)
-        if key not in seen:
-            seen.add(key)
-            yield access
+def _first_per_user(links: QuerySet[Access]) -> QuerySet[Access]:
+    """One finding per user and organization, at the first of its PID/SLs (in SQL, so it counts and pages)."""
+    return links.annotate(
+        nth_of_user=Window(
+            RowNumber(),
+            partition_by=[F("pidsl__organization_id"), F("user_id")],
+            order_by=[F("pidsl__provider_id").asc(), F("pidsl__service_location").asc()],
+        )
+    ).filter(nth_of_user=1)
 
 
 def _never_or_since(user) -> str:
@@ -148,7 +194,12 @@ def _never_or_since(user) -> str:
     return f"has not signed in since {timezone.localdate(user.last_login):%m/%d/%Y}"
 
 
-def pu03_backup_and_activity(org_ids, now: datetime) -> Iterator[Finding]:
+def pu03_backup_and_activity(org_ids, now: datetime) -> Matches:
+    # Built in Python: bounded by the organizations' PID/SLs, not their users.
+    return Matches(list(_pu03_findings(org_ids, now)))
+
+
+def _pu03_findings(org_ids, now: datetime) -> Iterator[Finding]:
     cutoff = now - timedelta(days=settings.POSC_INACTIVITY_DAYS)
     administrators = defaultdict(dict)
     for access in _open_links_at(org_ids).administrators().annotate(last_seen=_last_seen()):
@@ -198,7 +249,7 @@ def pu03_backup_and_activity(org_ids, now: datetime) -> Iterator[Finding]:
             )
 
 
-def pu07_primary_of_many(org_ids, now: datetime) -> Iterator[Finding]:
+def pu07_primary_of_many(org_ids, now: datetime) -> Matches:
     limit = settings.POSC_PRIMARY_PIDSL_FINDING
     primaries = (
         _open_links_at(org_ids)
@@ -206,8 +257,9 @@ def pu07_primary_of_many(org_ids, now: datetime) -> Iterator[Finding]:
         .annotate(held=_open_links_count(role=Access.Role.PRIMARY))
         .filter(held__gt=limit)
     )
-    for access in _first_per_user(primaries):
-        yield _finding(
+
+    def finding(access: Access) -> Finding:
+        return _finding(
             "PU-07",
             access.pidsl.organization_id,
             f"{_who(access.user)} is the Primary User of {access.held} PID/SLs (more than {limit}).",
@@ -217,14 +269,17 @@ def pu07_primary_of_many(org_ids, now: datetime) -> Iterator[Finding]:
             fix_url=_change_primary_url(access.pidsl),
         )
 
+    return Matches(_first_per_user(primaries), finding)
 
-def us07_inactive_users(org_ids, now: datetime) -> Iterator[Finding]:
+
+def us07_inactive_users(org_ids, now: datetime) -> Matches:
     cutoff = now - timedelta(days=settings.POSC_INACTIVITY_DAYS)
     # Deactivated users are left out: they cannot sign in, and PU-03 reports deactivated administrators.
     links = _open_links_at(org_ids).filter(user__is_active=True).annotate(last_seen=_last_seen())
-    for access in links.filter(last_seen__lt=cutoff):
+
+    def finding(access: Access) -> Finding:
         primary = access.role == Access.Role.PRIMARY
-        yield _finding(
+        return _finding(
             "US-07",
             access.pidsl.organization_id,
             f"{_who(access.user)} at {access.pidsl.code} {_never_or_since(access.user)}.",
@@ -236,8 +291,10 @@ def us07_inactive_users(org_ids, now: datetime) -> Iterator[Finding]:
             fix_url=_change_primary_url(access.pidsl) if primary else _update_url(access),
         )
 
+    return Matches(links.filter(last_seen__lt=cutoff), finding)
 
-def us08_shared_user_ids(org_ids, now: datetime) -> Iterator[Finding]:
+
+def us08_shared_user_ids(org_ids, now: datetime) -> Matches:
     """One query: a correlated self-join of the sign-in records (see SHARED_ID_WINDOW).
 
     A sign-in counts when the same user signed in again from another address within the window
@@ -254,10 +311,19 @@ def us08_shared_user_ids(org_ids, now: datetime) -> Iterator[Finding]:
     latest_overlap = (
         sign_ins.filter(actor=OuterRef("user_id")).filter(Exists(from_elsewhere)).order_by("-at").values("at")[:1]
     )
-    links = _open_links_at(org_ids).annotate(shared_at=Subquery(latest_overlap)).filter(shared_at__isnull=False)
-    for access in _first_per_user(links):
+    # Only the links of users with such a pair are looked at: the recent sign-ins are few, an
+    # organization's links can be a million.
+    shared = sign_ins.filter(Exists(from_elsewhere)).values("actor_id")
+    links = (
+        _open_links_at(org_ids)
+        .filter(user_id__in=shared)
+        .annotate(shared_at=Subquery(latest_overlap))
+        .filter(shared_at__isnull=False)
+    )
+
+    def finding(access: Access) -> Finding:
         when = timezone.localtime(access.shared_at)
-        yield _finding(
+        return _finding(
             "US-08",
             access.pidsl.organization_id,
             f"{_who(access.user)} signed in from different addresses within {SHARED_ID_WINDOW.seconds // 60} "
@@ -269,6 +335,8 @@ def us08_shared_user_ids(org_ids, now: datetime) -> Iterator[Finding]:
             fix_url=_update_url(access),
         )
 
+    return Matches(_first_per_user(links), finding)
+
 
 def _grantable_to_subordinates(constraint: str, *, pace_sco: bool, ltc: bool) -> bool:
     # SV-02 decides where a service may be granted; PU-04 keeps Manage Subordinate Accounts from subordinates.
@@ -279,7 +347,7 @@ def _grantable_to_subordinates(constraint: str, *, pace_sco: bool, ltc: bool) ->
     return constraint != catalog.ADMIN_ONLY
 
 
-def sv04_full_access(org_ids, now: datetime) -> Iterator[Finding]:
+def sv04_full_access(org_ids, now: datetime) -> Matches:
     constraints = list(Service.objects.values_list("constraint", flat=True))
 
     def grantable(pace_sco: bool, ltc: bool) -> Value:
@@ -293,9 +361,19 @@ def sv04_full_access(org_ids, now: datetime) -> Iterator[Finding]:
         | Q(services__constraint=catalog.PACE_SCO_ONLY) & pace_sco
         | Q(services__constraint=catalog.LTC_ONLY) & ltc
     )
+    # A link needs at least as many services as the smallest grantable set to hold every one: only
+    # those few are joined to their services (one GROUP BY of the services table, not a million joins).
+    fewest = min(grantable(pace, care).value for pace in (True, False) for care in (True, False))
+    crowded = (
+        Access.services.through.objects.order_by()
+        .values("access_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=fewest)
+        .values("access_id")
+    )
     links = (
         _open_links_at(org_ids)
-        .filter(role=Access.Role.SUBORDINATE)
+        .filter(role=Access.Role.SUBORDINATE, pk__in=crowded)
         .annotate(
             held=Count("services", filter=held_grantable),
             grantable=Case(
@@ -307,8 +385,9 @@ def sv04_full_access(org_ids, now: datetime) -> Iterator[Finding]:
         )
         .filter(held__gte=F("grantable"))
     )
-    for access in links:
-        yield _finding(
+
+    def finding(access: Access) -> Finding:
+        return _finding(
             "SV-04",
             access.pidsl.organization_id,
             f"{_who(access.user)} holds every service that can be granted at {access.pidsl.code}.",
@@ -318,33 +397,45 @@ def sv04_full_access(org_ids, now: datetime) -> Iterator[Finding]:
             fix_url=_update_url(access),
         )
 
+    return Matches(links, finding)
 
-def sv05_linked_to_many(org_ids, now: datetime) -> Iterator[Finding]:
+
+def sv05_linked_to_many(org_ids, now: datetime) -> Matches:
     limit = settings.POSC_SUBORDINATE_PIDSL_FINDING
-    links = (
-        _open_links_at(org_ids)
-        .filter(role=Access.Role.SUBORDINATE)
-        .annotate(linked=_open_links_count())
-        .filter(linked__gt=limit)
+    # Users over the limit, counted once each in one GROUP BY (a count per link of the organization
+    # cost a correlated subquery for each of a million links).
+    over = (
+        Access.objects.open().order_by().values("user_id").annotate(n=Count("pk")).filter(n__gt=limit).values("user_id")
     )
-    for access in _first_per_user(links):
-        yield _finding(
+    links = _open_links_at(org_ids).filter(role=Access.Role.SUBORDINATE, user_id__in=over)
+
+    def linked_counts(rows: list[Access]) -> dict[int, int]:
+        # How many PID/SLs each shown user is linked to: one query for the rows being shown.
+        users = {access.user_id for access in rows}
+        counted = Access.objects.open().filter(user_id__in=users).order_by().values("user_id").annotate(n=Count("pk"))
+        return {row["user_id"]: row["n"] for row in counted}
+
+    def finding(access: Access, linked: dict[int, int]) -> Finding:
+        return _finding(
             "SV-05",
             access.pidsl.organization_id,
-            f"{_who(access.user)} is linked to {access.linked} PID/SLs (more than {limit}).",
+            f"{_who(access.user)} is linked to {linked[access.user_id]} PID/SLs (more than {limit}).",
             "Remove the user from the PID/SLs they no longer work for.",
             pidsl=access.pidsl,
             user=access.user,
             fix_url=_update_url(access),
         )
 
+    return Matches(_first_per_user(links), finding, prepare=linked_counts)
 
-def ar03_overdue_reviews(org_ids, now: datetime) -> Iterator[Finding]:
+
+def ar03_overdue_reviews(org_ids, now: datetime) -> Matches:
     overdue = AccessReview.objects.filter(
         organization_id__in=org_ids, status=AccessReview.Status.OPEN, due_date__lt=timezone.localdate(now)
     )
-    for review in overdue.order_by("due_date"):
-        yield _finding(
+
+    def finding(review: AccessReview) -> Finding:
+        return _finding(
             "AR-03",
             review.organization_id,
             f"The access review for {review.period_start:%m/%d/%Y}–{review.period_end:%m/%d/%Y} was due "
@@ -352,6 +443,8 @@ def ar03_overdue_reviews(org_ids, now: datetime) -> Iterator[Finding]:
             "The Primary User and backup decide every item of the review and complete it (AR-02).",
             fix_url=reverse("reviews:detail", kwargs={"org": review.organization_id, "review": review.pk}),
         )
+
+    return Matches(overdue.order_by("due_date", "pk"), finding)
 
 
 RULE_CHECKS = (
@@ -378,6 +471,12 @@ def findings_for_organizations(org_ids: Iterable[int], *, now: datetime | None =
 
 def findings_for_organization(organization: Organization, *, now: datetime | None = None) -> list[Finding]:
     return findings_for_organizations([organization.pk], now=now)[organization.pk]
+
+
+def matches_for_organization(organization: Organization, *, now: datetime | None = None) -> dict[str, Matches]:
+    """{rule id: its Matches} for one organization, unevaluated: the Compliance page counts and pages them."""
+    now = now or timezone.now()
+    return {rule_id: check([organization.pk], now) for rule_id, check in zip(RULES, RULE_CHECKS, strict=True)}
 
 
 def finding_counts(findings: Iterable[Finding]) -> dict[str, int]:

@@ -127,6 +127,7 @@ EXPECTED = {
     # Compliance data (AU-01, AR-01..AR-05): readers read; only administrators and the agency write.
     "compliance:index": allow(ANY_READER),
     "compliance:organization": allow(EDDYS_READERS),
+    "compliance:rule": allow(EDDYS_READERS),
     "audit:trail": allow(ANY_READER),
     "audit:export": allow(ANY_READER),
     "reviews:index": allow(ANY_READER),
@@ -164,6 +165,7 @@ PARAMS = {
     "review": lambda w: w.review.pk,
     "item": lambda w: w.item.pk,
     "report": lambda w: w.report.pk,
+    "rule": lambda w: "US-07",
 }
 
 
