@@ -72,6 +72,11 @@ class User(AbstractUser):
         ]
         indexes = [
             models.Index(Lower("last_name"), Lower("first_name"), name="user_name_lower_idx"),
+            # Organization Users lists an organization's users in this order, a page at a time: an
+            # index scan, not a sort of all 50,000 of a large organization's users on every page.
+            models.Index(
+                fields=["home_organization", "last_name", "first_name", "username"], name="user_org_name_order"
+            ),
         ]
 
     def __str__(self) -> str:
