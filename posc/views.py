@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
-from providers.selectors import administrators_by_pidsl, service_labels_by_access, user_accesses, user_links
+from providers.selectors import administrators_by_pidsl, service_labels_by_access, user_links, user_links_holding
 
 from .areas import AREAS_BY_SLUG
 
@@ -37,11 +37,10 @@ def area(request, slug):
     area = AREAS_BY_SLUG.get(slug)
     if area is None:
         raise Http404("No such area.")
-    rows = []
-    for access in user_accesses(request.user):
-        held = [s for s in access.services.all() if s.code in area.services]
-        if held:
-            rows.append((access.pidsl, held))
-    if not rows:
+    # Only the links holding a service of the area, a page at a time (a billing user has 1,000).
+    links = user_links_holding(request.user, area.services)
+    page = Paginator(links, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
+    if not page.object_list:
         raise PermissionDenied("You hold no service of this area.")
-    return render(request, "area.html", {"area": area, "rows": rows})
+    rows = [(access.pidsl, access.area_services) for access in page.object_list]
+    return render(request, "area.html", {"area": area, "rows": rows, "page": page})

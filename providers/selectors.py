@@ -3,7 +3,7 @@
 from collections import defaultdict
 from typing import NamedTuple
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from .models import Access, PidSl, Service
 
@@ -18,9 +18,20 @@ def user_links(user) -> QuerySet[Access]:
     )
 
 
-def user_accesses(user) -> QuerySet[Access]:
-    """The user's open links, PID/SL and services included (two queries when evaluated)."""
-    return user_links(user).prefetch_related(Prefetch("services", queryset=Service.objects.order_by("position")))
+def user_links_holding(user, codes) -> QuerySet[Access]:
+    """The user's open links holding any of these services, each with those services in catalog
+    order as `area_services` (two queries a page)."""
+    return (
+        user_links(user)
+        .filter(Exists(Access.services.through.objects.filter(access=OuterRef("pk"), service__code__in=codes)))
+        .prefetch_related(
+            Prefetch(
+                "services",
+                queryset=Service.objects.filter(code__in=codes).order_by("position"),
+                to_attr="area_services",
+            )
+        )
+    )
 
 
 class Contact(NamedTuple):

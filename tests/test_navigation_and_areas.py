@@ -2,6 +2,9 @@
 
 from django.urls import reverse
 
+from providers.models import Access
+from tests import factories
+
 
 def labels(response):
     return [e.label for e in response.context["nav"]]
@@ -35,3 +38,29 @@ def test_an_area_the_user_holds_nothing_of_is_refused(client, cast):
 
 def test_anonymous_is_sent_to_sign_in(client, db):
     assert client.get(reverse("area", args=["claims"])).status_code == 302
+
+
+# Session, user, the count, the page of links and their area services.
+AREA_QUERIES = 5
+
+
+def test_an_area_pages_its_providers_in_a_fixed_number_of_queries(client, cast, django_assert_max_num_queries):
+    # A billing intermediary's user may hold the area's services at a thousand PID/SLs.
+    client.force_login(cast.biller)
+    url = reverse("area", args=["claims"])
+    client.get(url)  # the first page of a session reads the terms and navigation once
+    with django_assert_max_num_queries(AREA_QUERIES):
+        assert client.get(url).status_code == 200
+    before = Access.objects.open().filter(user=cast.biller, services__code="claims").count()
+    for _ in range(30):
+        pidsl = factories.PidSlFactory(organization=cast.eddys)
+        factories.AccessFactory(user=cast.biller, pidsl=pidsl, services=["portal_services", "claims"])
+    # Linked, but holding nothing of the area: not listed.
+    factories.AccessFactory(user=cast.biller, pidsl=factories.PidSlFactory(organization=cast.eddys))
+
+    with django_assert_max_num_queries(AREA_QUERIES):
+        response = client.get(url)
+
+    assert response.context["page"].paginator.count == before + 30
+    assert len(response.context["rows"]) == 25
+    assert all([s.code for s in held] == ["claims"] for _, held in response.context["rows"])
