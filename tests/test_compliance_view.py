@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
+from audit import findings
 from audit.compliance_views import PREVIEW
 from audit.models import AccessReview, AuditEvent
 from tests import factories
@@ -188,3 +189,14 @@ def test_an_unknown_rule_is_a_404(client, cast):
     response = client.get(reverse("compliance:rule", kwargs={"org": cast.eddys.pk, "rule": "XX-99"}))
 
     assert response.status_code == 404
+
+
+def test_large_counts_are_grouped_by_thousands(client, cast, monkeypatch):
+    # A state-sized organization has hundreds of thousands of findings: "572,878", not "572878".
+    monkeypatch.setattr(findings.Matches, "count", lambda self: 572878 if self.to_finding else len(self.rows))
+    client.force_login(cast.compliance)
+
+    html = page(client.get(compliance_url(cast.eddys)))
+
+    assert "Show all 572,878 US-07 findings" in html
+    assert "572878" not in html
