@@ -16,7 +16,7 @@ from providers.catalog import MANAGE_SUBORDINATES
 from providers.models import Access, Organization
 
 from .access import OrganizationViewerMixin, viewable_organization_ids
-from .findings import RULES, matches_for_organization
+from .findings import RULES, matches_for_organization, rule_matches
 from .models import AuditEvent, FindingSnapshot
 from .services import audit_record
 
@@ -91,7 +91,7 @@ class ComplianceRuleView(OrganizationViewerMixin, View):
     def get(self, request, org, rule):
         if rule not in RULES:
             raise Http404("No such rule.")
-        matches = matches_for_organization(self.organization)[rule]
+        matches = rule_matches(self.organization, rule)
         page = Paginator(matches, PAGE_SIZE).get_page(request.GET.get("page"))
         fixable = fixable_pidsls(request.user, self.organization)
         return render(

@@ -200,3 +200,14 @@ def test_large_counts_are_grouped_by_thousands(client, cast, monkeypatch):
 
     assert "Show all 572,878 US-07 findings" in html
     assert "572878" not in html
+
+
+@pytest.mark.parametrize("number", ["abc", "-1", "999999", "1.5", "'; DROP TABLE x; --"])
+def test_a_nonsense_page_number_on_a_rules_page_shows_a_page(client, cast, number):
+    client.force_login(cast.compliance)
+    url = reverse("compliance:rule", kwargs={"org": cast.eddys.pk, "rule": "PU-03"})
+
+    response = client.get(url, {"page": number})
+
+    assert response.status_code == 200
+    assert response.context["page"].number >= 1

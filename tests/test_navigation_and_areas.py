@@ -1,5 +1,6 @@
 """The left-hand navigation shows an entry only when the user holds a service it needs (seeds 004)."""
 
+import pytest
 from django.urls import reverse
 
 from providers.models import Access
@@ -64,3 +65,13 @@ def test_an_area_pages_its_providers_in_a_fixed_number_of_queries(client, cast, 
     assert response.context["page"].paginator.count == before + 30
     assert len(response.context["rows"]) == 25
     assert all([s.code for s in held] == ["claims"] for _, held in response.context["rows"])
+
+
+@pytest.mark.parametrize("number", ["abc", "-1", "999999", "'; DROP TABLE x; --"])
+def test_a_nonsense_page_number_on_an_area_shows_a_page(client, cast, number):
+    client.force_login(cast.carol)
+
+    response = client.get(reverse("area", args=["claims"]), {"page": number})
+
+    assert response.status_code == 200
+    assert cast.pidsl_a.code in response.content.decode()
