@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/posc
 
-.PHONY: run test test-quick lint format install install-dev worker beat check-deploy clean totp bench
+.PHONY: run test test-quick lint format install install-dev worker beat check-deploy clean totp bench chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,14 @@ run: install
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: ruff, then the whole suite on PostgreSQL (and Redis, Chromium for the browser tests)
-test: install-dev lint
+test: install-dev lint chromium
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## chromium: Debian's headless browser for the browser tests (Playwright cannot download one here)
+chromium:
+	@command -v chromium >/dev/null || (echo "test: installing Debian's chromium" \
+		&& (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)))
 
 ## make test-quick: the suite without the slow tier (browser and concurrency tests)
 test-quick: install-dev

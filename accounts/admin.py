@@ -12,10 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from audit.models import AuditEvent
-from audit.services import audit_record
 from posc.policy import PolicyViolation
-from providers.access import sort_names_refresh
 from subordinates import services as subordinate_services
 
 from .models import User
@@ -132,22 +129,10 @@ class UserAdmin(AgencyStaffAdminMixin, admin.ModelAdmin):
         return obj.display_name
 
     def save_model(self, request, obj, form, change):
-        # changeform_view runs in a transaction: the change and its audit record commit together (AU-01).
-        changed = [name for name in form.changed_data if name in self.contact_fields]
-        if not changed:
-            return
-        obj.save(update_fields=changed)
-        if {"first_name", "last_name"} & set(changed):
-            sort_names_refresh(obj)
-        audit_record(
-            action=AuditEvent.Action.USER_UPDATE,
-            actor=request.user,
-            target_user=obj,
-            organization=obj.home_organization,
-            before={name: form.initial.get(name, "") for name in changed},
-            after={name: form.cleaned_data.get(name, "") for name in changed},
-            detail="contact details changed in the agency admin",
-        )
+        # The write is the service's (LK-03 authority, US-01, audit); the form only parsed it.
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in self.contact_fields}
+        if changes:
+            subordinate_services.user_contact_update(actor=request.user, user=obj, changes=changes)
 
     def _run(self, request, queryset, service, done_message):
         for user in queryset:

@@ -21,7 +21,9 @@ def mfa_required(user) -> bool:
     if user.is_agency_staff or user.compliance_assignments.filter(ended_at__isnull=True).exists():
         return True
     if settings.POSC_MFA_REQUIRED_FOR_PRIMARY:
-        return user.accesses.filter(ended_at__isnull=True, role="primary").exists()
+        from providers import authority
+
+        return authority.is_primary_anywhere(user)
     return False
 
 

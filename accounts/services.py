@@ -73,12 +73,15 @@ def locked_usernames(usernames) -> set[str]:
 
 @transaction.atomic
 def lockout_clear(*, actor, user) -> int:
-    """Unlock a user ID locked by failed sign-ins, before the cool-off ends (audited)."""
+    """Unlock a user ID locked by failed sign-ins, before the cool-off ends (audited).
+
+    LK-03: the home organization's Primary User or backup (or agency staff) unlocks, never an
+    organization that merely links the user; US-05: a Primary User's lockout is the agency's."""
     from axes.utils import reset
 
-    from providers.rules import require_user_administrator
+    from providers import authority
 
-    require_user_administrator(actor, user)
+    authority.require_account_authority(actor, user, authority.UNLOCK)
     cleared = reset(username=user.username)
     audit_record(
         action=AuditEvent.Action.LOCKOUT_CLEAR,

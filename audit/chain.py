@@ -40,21 +40,41 @@ def record_hash(event: AuditEvent) -> str:
         "detail": event.detail,
         "prev_hash": event.prev_hash,
     }
+    if event.home_organization_id is not None:
+        # Only where set, so the records written before the field existed keep their hashes.
+        content["home_organization_id"] = event.home_organization_id
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def chain_append(event: AuditEvent) -> AuditEvent:
-    """Link an unsaved record to the chain's end and insert it. Call inside a transaction: the
-    lock is held until it ends, so the next writer reads this record as the end."""
+def _chain_end() -> str:
+    """Take the append lock and read the chain's last hash. Call inside a transaction: the lock is
+    held until it ends, so the next writer reads this transaction's records as the end."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
     # SQLite (development only) serializes writers itself.
-    event.prev_hash = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or ""
+    return AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or ""
+
+
+def chain_append(event: AuditEvent) -> AuditEvent:
+    """Link an unsaved record to the chain's end and insert it."""
+    event.prev_hash = _chain_end()
     event.hash = record_hash(event)
     event.save(force_insert=True)
     return event
+
+
+def chain_extend(events: list[AuditEvent], *, batch_size: int = 2000) -> int:
+    """Link many unsaved records to the chain's end in their order, with one lock and one read of
+    the end; inserted in that order, so their ids follow the chain (a review's "Keep all remaining"
+    writes one record per item)."""
+    previous = _chain_end()
+    for event in events:
+        event.prev_hash = previous
+        event.hash = previous = record_hash(event)
+    AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+    return len(events)
 
 
 def chain_verify() -> tuple[bool, int, int | None]:

@@ -12,10 +12,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
 
-from providers.catalog import MANAGE_SUBORDINATES
-from providers.models import Access, Organization
+from providers import authority
+from providers.models import Organization
 
-from .access import OrganizationViewerMixin, viewable_organization_ids
+from .access import OrganizationViewerMixin
 from .findings import RULES, matches_for_organization, rule_matches
 from .models import AuditEvent, FindingSnapshot
 from .services import audit_record
@@ -25,30 +25,11 @@ PAGE_SIZE = 25
 PREVIEW = 10
 
 
-def fixable_pidsls(user, organization) -> dict[int, str]:
-    """{PID/SL id: role} of the organization where the user may use the Administer Account screens (PU-04)."""
-    if not user.is_active:
-        return {}
-    links = Access.objects.open().administrators().filter(user=user, services__code=MANAGE_SUBORDINATES)
-    return dict(links.filter(pidsl__organization=organization).values_list("pidsl_id", "role"))
-
-
-def may_fix(finding, fixable: dict[int, str]) -> bool:
-    if not finding.fix_url:
-        return False
-    if finding.pidsl is None:
-        # An organization's finding (an overdue review) is for any of its administrators (AR-05).
-        return bool(fixable)
-    if finding.pidsl.pk not in fixable:
-        return False
-    return not finding.fix_primary_only or fixable[finding.pidsl.pk] == Access.Role.PRIMARY
-
-
 class ComplianceIndexView(LoginRequiredMixin, View):
     """The organizations the user may read; straight to the page when there is only one."""
 
     def get(self, request):
-        ids = viewable_organization_ids(request.user)
+        ids = authority.viewable_organization_ids(request.user)
         organizations = Organization.objects.order_by("name")
         if ids is not None:
             organizations = organizations.filter(pk__in=ids)
@@ -64,12 +45,12 @@ class ComplianceIndexView(LoginRequiredMixin, View):
 
 class ComplianceView(OrganizationViewerMixin, View):
     def get(self, request, org):
-        fixable = fixable_pidsls(request.user, self.organization)
+        fixable = authority.pidsl_roles(request.user, self.organization.pk)
         groups, total = [], 0
         for rule_id, matches in matches_for_organization(self.organization).items():
             count = matches.count()
             if count:
-                shown = [(f, may_fix(f, fixable)) for f in matches[:PREVIEW]]
+                shown = [(f, authority.may_fix(f, fixable)) for f in matches[:PREVIEW]]
                 groups.append((RULES[rule_id], shown, count))
                 total += count
         return render(
@@ -93,7 +74,7 @@ class ComplianceRuleView(OrganizationViewerMixin, View):
             raise Http404("No such rule.")
         matches = rule_matches(self.organization, rule)
         page = Paginator(matches, PAGE_SIZE).get_page(request.GET.get("page"))
-        fixable = fixable_pidsls(request.user, self.organization)
+        fixable = authority.pidsl_roles(request.user, self.organization.pk)
         return render(
             request,
             "audit/compliance_rule.html",
@@ -101,6 +82,6 @@ class ComplianceRuleView(OrganizationViewerMixin, View):
                 "organization": self.organization,
                 "rule": RULES[rule],
                 "page": page,
-                "rows": [(f, may_fix(f, fixable)) for f in page.object_list],
+                "rows": [(f, authority.may_fix(f, fixable)) for f in page.object_list],
             },
         )

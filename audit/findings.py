@@ -31,8 +31,8 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
-from providers import catalog
-from providers.models import Access, Organization, PidSl, Service
+from providers import authority
+from providers.models import Access, Organization, PidSl
 
 from .models import AccessReview, AuditEvent
 
@@ -154,7 +154,7 @@ def _backup_url(pidsl: PidSl) -> str:
 
 
 def _change_primary_url(pidsl: PidSl) -> str:
-    return reverse("providers:change_primary", kwargs={"pidsl": pidsl.code})
+    return reverse("subordinates:change_primary", kwargs={"pidsl": pidsl.code})
 
 
 def _last_seen():
@@ -202,11 +202,13 @@ def pu03_backup_and_activity(org_ids, now: datetime) -> Matches:
 def _pu03_findings(org_ids, now: datetime) -> Iterator[Finding]:
     cutoff = now - timedelta(days=settings.POSC_INACTIVITY_DAYS)
     administrators = defaultdict(dict)
-    for access in _open_links_at(org_ids).administrators().annotate(last_seen=_last_seen()):
+    for access in (
+        _open_links_at(org_ids).filter(role__in=authority.ADMINISTRATOR_ROLES).annotate(last_seen=_last_seen())
+    ):
         administrators[access.pidsl_id][access.role] = access
     for pidsl in PidSl.objects.filter(organization_id__in=org_ids).order_by("provider_id", "service_location"):
         held = administrators[pidsl.pk]
-        if Access.Role.BACKUP not in held:
+        if authority.BACKUP not in held:
             yield _finding(
                 "PU-03",
                 pidsl.organization_id,
@@ -224,7 +226,7 @@ def _pu03_findings(org_ids, now: datetime) -> Iterator[Finding]:
             else:
                 continue
             subject = f"The {access.get_role_display()} of {pidsl.code}, {_who(access.user)}, {problem}."
-            if access.role == Access.Role.PRIMARY:
+            if access.role == authority.PRIMARY:
                 # PU-06: only an approved change request replaces a Primary User.
                 action, fix_url, primary_only = (
                     "File a Primary User change request naming an active replacement.",
@@ -253,8 +255,8 @@ def pu07_primary_of_many(org_ids, now: datetime) -> Matches:
     limit = settings.POSC_PRIMARY_PIDSL_FINDING
     primaries = (
         _open_links_at(org_ids)
-        .filter(role=Access.Role.PRIMARY)
-        .annotate(held=_open_links_count(role=Access.Role.PRIMARY))
+        .filter(role=authority.PRIMARY)
+        .annotate(held=_open_links_count(role=authority.PRIMARY))
         .filter(held__gt=limit)
     )
 
@@ -278,7 +280,7 @@ def us07_inactive_users(org_ids, now: datetime) -> Matches:
     links = _open_links_at(org_ids).filter(user__is_active=True).annotate(last_seen=_last_seen())
 
     def finding(access: Access) -> Finding:
-        primary = access.role == Access.Role.PRIMARY
+        primary = access.role == authority.PRIMARY
         return _finding(
             "US-07",
             access.pidsl.organization_id,
@@ -338,32 +340,20 @@ def us08_shared_user_ids(org_ids, now: datetime) -> Matches:
     return Matches(_first_per_user(links), finding)
 
 
-def _grantable_to_subordinates(constraint: str, *, pace_sco: bool, ltc: bool) -> bool:
-    # SV-02 decides where a service may be granted; PU-04 keeps Manage Subordinate Accounts from subordinates.
-    if constraint == catalog.PACE_SCO_ONLY:
-        return pace_sco
-    if constraint == catalog.LTC_ONLY:
-        return ltc
-    return constraint != catalog.ADMIN_ONLY
-
-
 def sv04_full_access(org_ids, now: datetime) -> Matches:
-    constraints = list(Service.objects.values_list("constraint", flat=True))
+    # How many services a subordinate may hold for each provider type, and the same test said in SQL
+    # for the services each link holds: both authority's (SV-02, PU-04).
+    allowed = authority.allowed_counts_by_type(authority.SUBORDINATE)
 
     def grantable(pace_sco: bool, ltc: bool) -> Value:
-        return Value(sum(_grantable_to_subordinates(c, pace_sco=pace_sco, ltc=ltc) for c in constraints))
+        return Value(allowed[(pace_sco, ltc)])
 
     pace_sco = Q(pidsl__organization__is_pace=True) | Q(pidsl__organization__is_sco=True)
     ltc = Q(pidsl__organization__is_long_term_care=True)
-    # The same test as _grantable_to_subordinates, said in SQL for the services each link holds.
-    held_grantable = (
-        Q(services__constraint__in=["", catalog.ALWAYS_HELD])
-        | Q(services__constraint=catalog.PACE_SCO_ONLY) & pace_sco
-        | Q(services__constraint=catalog.LTC_ONLY) & ltc
-    )
+    held_grantable = authority.held_allowed_q()
     # A link needs at least as many services as the smallest grantable set to hold every one: only
     # those few are joined to their services (one GROUP BY of the services table, not a million joins).
-    fewest = min(grantable(pace, care).value for pace in (True, False) for care in (True, False))
+    fewest = min(allowed.values())
     crowded = (
         Access.services.through.objects.order_by()
         .values("access_id")
@@ -373,7 +363,7 @@ def sv04_full_access(org_ids, now: datetime) -> Matches:
     )
     links = (
         _open_links_at(org_ids)
-        .filter(role=Access.Role.SUBORDINATE, pk__in=crowded)
+        .filter(role=authority.SUBORDINATE, pk__in=crowded)
         .annotate(
             held=Count("services", filter=held_grantable),
             grantable=Case(
@@ -407,7 +397,7 @@ def sv05_linked_to_many(org_ids, now: datetime) -> Matches:
     over = (
         Access.objects.open().order_by().values("user_id").annotate(n=Count("pk")).filter(n__gt=limit).values("user_id")
     )
-    links = _open_links_at(org_ids).filter(role=Access.Role.SUBORDINATE, user_id__in=over)
+    links = _open_links_at(org_ids).filter(role=authority.SUBORDINATE, user_id__in=over)
 
     def linked_counts(rows: list[Access]) -> dict[int, int]:
         # How many PID/SLs each shown user is linked to: one query for the rows being shown.

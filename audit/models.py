@@ -31,6 +31,7 @@ class AuditEvent(models.Model):
         PASSWORD_RESET = "password_reset", "Password reset"
         TERMS_ACCEPT = "terms_accept", "Terms accepted"
         ORG_ENROLL = "org_enroll", "Organization enrolled"
+        ORG_UPDATE = "org_update", "Organization or PID/SL details changed"
         PRIMARY_DESIGNATE = "primary_designate", "Primary User designated"
         BACKUP_APPOINT = "backup_appoint", "Backup Primary User appointed"
         USER_CREATE = "user_create", "User created"
@@ -79,6 +80,11 @@ class AuditEvent(models.Model):
     organization = models.ForeignKey(
         "providers.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
+    # LK-03: the target user's home organization when it is not the record's own, so the home
+    # organization's trail shows what another organization (or the agency) did to its user.
+    home_organization = models.ForeignKey(
+        "providers.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
@@ -95,6 +101,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["target_user", "-at", "-id"], name="audit_target_recent"),
             models.Index(fields=["actor", "-at", "-id"], name="audit_actor_recent"),
             models.Index(fields=["organization", "-at", "-id"], name="audit_org_recent"),
+            models.Index(fields=["home_organization", "-at", "-id"], name="audit_home_org_recent"),
             # The trail's commonest filter, a PID/SL and an action: an ordered page and an index-only count.
             models.Index(fields=["pidsl", "action", "-at", "-id"], name="audit_pidsl_action_recent"),
             # The trail's "Done by" and "Done to" filters name a username (a failed sign-in's may match

@@ -21,6 +21,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from posc.queue import task_send
+
 from .models import AccessReview, Report
 
 logger = logging.getLogger(__name__)
@@ -222,16 +224,8 @@ def report_path(report: Report) -> Path:
 def report_enqueue(report: Report) -> None:
     """Ask a worker after commit; with the broker down the sweep picks it up later."""
 
-    def send():
-        from .review_tasks import report_build_task
-
-        try:
-            # ignore_result: the page polls the Report row; see providers.notifications._deliver_soon.
-            report_build_task.apply_async((report.pk,), ignore_result=True)
-        except Exception:  # noqa: BLE001 - a broker outage must not fail the request
-            logger.warning("Report %s left for the periodic sweep.", report.pk, exc_info=True)
-
-    transaction.on_commit(send)
+    # The page polls the Report row; a broker outage leaves the row for reports_sweep.
+    transaction.on_commit(lambda: task_send("audit.review_tasks.report_build_task", report.pk))
 
 
 def reports_stale(*, older_than: timedelta = timedelta(minutes=10)):

@@ -8,23 +8,21 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views import View
 
-from posc.policy import NotAuthorized, PolicyViolation
-from providers.models import Access, Organization, Service
+from posc import screens
+from posc.policy import PolicyViolation
+from providers import authority
+from providers.models import Organization, Service
 
 from . import reviews
-from .access import OrganizationViewerMixin, viewable_organization_ids
+from .access import OrganizationViewerMixin
+from .forms import DecisionForm
 from .models import AccessReview, AuditEvent, Report, ReviewItem
 from .reports import report_path
 from .services import audit_record
 
 PAGE_SIZE = 25
-
-
-def _is_administrator(user, organization) -> bool:
-    return Access.objects.open().administrators().filter(user=user, pidsl__organization=organization).exists()
 
 
 class ReviewsIndexView(View):
@@ -33,7 +31,7 @@ class ReviewsIndexView(View):
     def get(self, request):
         if not request.user.is_authenticated:
             return redirect(f"{reverse('accounts:login')}?next={request.path}")
-        ids = viewable_organization_ids(request.user)
+        ids = authority.viewable_organization_ids(request.user)
         if ids is not None and not ids:
             raise PermissionDenied("No organization's reviews are yours to see.")
         organizations = Organization.objects.all() if ids is None else Organization.objects.filter(pk__in=ids)
@@ -72,25 +70,11 @@ class OrganizationReviewsView(OrganizationViewerMixin, View):
                 "reports": reports,
                 "frequencies": Organization.ReviewFrequency.choices,
                 "next_due": reviews.next_review_date(self.organization, last),
-                "can_administer": _is_administrator(request.user, self.organization),
-                "is_primary": Access.objects.open()
-                .filter(user=request.user, role=Access.Role.PRIMARY, pidsl__organization=self.organization)
-                .exists(),
+                "can_administer": authority.may_run_review(request.user, self.organization.pk),
+                "is_primary": request.user.is_agency_staff
+                or authority.is_primary_of_organization(request.user, self.organization.pk),
             },
         )
-
-
-def _result(request, organization, message, *, refused=False, back=None):
-    return render(
-        request,
-        "agency/result.html",
-        {
-            "message": message,
-            "refused": refused,
-            "back": back or reverse("reviews:organization", args=[organization.pk]),
-        },
-        status=400 if refused else 200,
-    )
 
 
 class ReviewActionView(OrganizationViewerMixin, View):
@@ -102,12 +86,12 @@ class ReviewActionView(OrganizationViewerMixin, View):
     def post(self, request, org, review=None, item=None):
         try:
             return self.act(request, review, item)
-        except NotAuthorized as exc:
-            # Readers (a compliance officer) change nothing: a write is a 403, not a form error.
-            raise PermissionDenied(exc.messages[0]) from exc
         except ValidationError as exc:
+            # Readers (a compliance officer) change nothing, and a refused decision changes nothing:
+            # a 403 with the reason, audited.
             back = reverse("reviews:detail", args=[org, review]) if review else None
-            return _result(request, self.organization, exc.messages[0], refused=True, back=back)
+            back = back or reverse("reviews:organization", args=[self.organization.pk])
+            return screens.refusal(request, exc, close_url=back, organization=self.organization)
 
     def _review(self, review_id) -> AccessReview:
         return get_object_or_404(AccessReview, pk=review_id, organization=self.organization)
@@ -129,17 +113,22 @@ class ReviewActionView(OrganizationViewerMixin, View):
             return redirect(f"{reverse('reviews:organization', args=[self.organization.pk])}#reports")
         review = self._review(review_id)
         if self.action == "decide":
-            item_obj = get_object_or_404(ReviewItem, pk=item_id, review=review)
-            codes = set(request.POST.getlist("services")) | {"portal_services"}
-            grantable = list(Service.objects.grantable_at(item_obj.pidsl))
-            refused = codes - {s.code for s in grantable}
-            if refused and request.POST.get("decision") == ReviewItem.Decision.MODIFY:
-                # ASVS 15.3.3: a service the PID/SL does not allow is refused, never dropped in silence.
-                raise PolicyViolation(
-                    "SV-02", _("A service you chose cannot be granted at %(pidsl)s.") % {"pidsl": item_obj.pidsl.code}
-                )
-            chosen = [s for s in grantable if s.code in codes]
-            reviews.review_decide(actor=user, item=item_obj, decision=request.POST.get("decision", ""), services=chosen)
+            item_obj = get_object_or_404(ReviewItem.objects.select_related("pidsl"), pk=item_id, review=review)
+            # Who may comes before what they sent: a reader's empty form is a 403, not a form error.
+            refusal = authority.decide_refusal(user, item_obj)
+            if refusal is not None:
+                raise refusal
+            form = DecisionForm(request.POST)
+            if not form.is_valid():
+                raise PolicyViolation("AR-02", " ".join(m for ms in form.errors.values() for m in ms), field="decision")
+            # A service the PID/SL does not allow reaches the service, which refuses it by name (SV-02,
+            # ASVS 15.3.3): never dropped in silence.
+            reviews.review_decide(
+                actor=user,
+                item=item_obj,
+                decision=form.cleaned_data["decision"],
+                services=form.cleaned_data["services"],
+            )
         elif self.action == "keep_remaining":
             reviews.review_keep_remaining(actor=user, review=review)
         elif self.action == "complete":
@@ -160,9 +149,17 @@ class ReviewDetailView(OrganizationViewerMixin, View):
         page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
         services = {s.code: s for s in Service.objects.all()}
         rows = [(item, [services[c] for c in item.services_before if c in services]) for item in page.object_list]
-        administered = set(
-            Access.objects.open().administrators().filter(user=request.user).values_list("pidsl_id", flat=True)
-        )
+        # AR-02, AR-05: the page shows a decision form exactly where the service would accept one.
+        administered = set(authority.administered_pidsl_ids(request.user).values_list("pidsl_id", flat=True))
+        is_open = review.status == AccessReview.Status.OPEN
+        for item in page.object_list:
+            item.role_label = authority.role_label(item.role)
+            item.may_decide = is_open and not item.decision and authority.may_decide(request.user, item, administered)
+            item.is_own = item.user_id == request.user.pk
+            if item.may_decide:
+                allowed = authority.review_decisions(item)
+                item.decision_choices = [c for c in ReviewItem.Decision.choices if c[0] in allowed]
+                item.may_modify = ReviewItem.Decision.MODIFY in allowed
         return render(
             request,
             "audit/review_detail.html",
@@ -173,9 +170,7 @@ class ReviewDetailView(OrganizationViewerMixin, View):
                 "rows": rows,
                 "show": show,
                 "progress": reviews.review_progress(review),
-                "administered": administered,
-                "is_agency": request.user.is_agency_staff,
-                "grantable": [s for s in services.values() if not s.is_admin_only],
+                "grantable": authority.organization_services(self.organization, authority.SUBORDINATE),
                 "attestation": reviews.ATTESTATION,
                 "reports": review.reports.all(),
             },

@@ -14,13 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from posc.policy import NotAuthorized, PolicyViolation
-from providers import catalog, rules
+from providers import authority, catalog
 from providers.models import Access, Organization, Service
 from subordinates import services as subordinate_services
 
 from .models import AccessReview, AuditEvent, Report, ReviewItem
 from .reports import report_enqueue
-from .services import audit_record
+from .services import audit_event, audit_record, audit_records
 
 ATTESTATION = (
     "I validated that every user listed is actively performing services for the organization, "
@@ -44,16 +44,6 @@ def _inactive_before():
     return timezone.now() - timedelta(days=settings.POSC_INACTIVITY_DAYS)
 
 
-def _subordinate_full_count(organization: Organization) -> int:
-    """How many services a subordinate may hold at this organization's PID/SLs (SV-04's "every")."""
-    qs = Service.objects.exclude(constraint=catalog.ADMIN_ONLY)
-    if not (organization.is_pace or organization.is_sco):
-        qs = qs.exclude(constraint=catalog.PACE_SCO_ONLY)
-    if not organization.is_long_term_care:
-        qs = qs.exclude(constraint=catalog.LTC_ONLY)
-    return qs.count()
-
-
 _SNAPSHOT_SQL = """
 INSERT INTO audit_reviewitem
     (review_id, access_id, user_id, pidsl_id, role, outside_user, services_before, last_login,
@@ -64,7 +54,7 @@ SELECT %(review)s, a.id, a.user_id, a.pidsl_id, a.role,
        to_jsonb(array_remove(ARRAY[
            CASE WHEN NOT u.is_active THEN 'US-06' END,
            CASE WHEN COALESCE(u.last_login, a.granted_at) < %(inactive)s THEN 'US-07' END,
-           CASE WHEN a.role = 'subordinate' AND COALESCE(sv.n, 0) >= %(full)s THEN 'SV-04' END
+           CASE WHEN a.role = %(subordinate)s AND COALESCE(sv.n, 0) >= %(full)s THEN 'SV-04' END
        ], NULL)),
        '', '[]'::jsonb
 FROM providers_access a
@@ -72,7 +62,7 @@ JOIN providers_pidsl p ON p.id = a.pidsl_id
 JOIN accounts_user u ON u.id = a.user_id
 LEFT JOIN LATERAL (
     SELECT jsonb_agg(s.code ORDER BY s.position) AS codes,
-           count(*) FILTER (WHERE s.constraint <> 'admin_only') AS n
+           count(*) FILTER (WHERE s.constraint <> %(admin_only)s) AS n
     FROM providers_access_services x JOIN providers_service s ON s.id = x.service_id
     WHERE x.access_id = a.id
 ) sv ON TRUE
@@ -84,7 +74,16 @@ def _snapshot_items(review: AccessReview) -> int:
     """Copy every open link to the organization's PID/SLs into the review (AR-02), in one statement
     on PostgreSQL so a review of a million links costs about what reading them costs."""
     org = review.organization
-    params = {"review": review.pk, "org": org.pk, "inactive": _inactive_before(), "full": _subordinate_full_count(org)}
+    # SV-04's "every": what authority allows a subordinate at this organization's PID/SLs; a
+    # subordinate never holds an administrator's own service (PU-04), so those are not counted.
+    params = {
+        "review": review.pk,
+        "org": org.pk,
+        "inactive": _inactive_before(),
+        "full": authority.allowed_count(org, authority.SUBORDINATE),
+        "subordinate": authority.SUBORDINATE,
+        "admin_only": catalog.ADMIN_ONLY,
+    }
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_SNAPSHOT_SQL, params)
@@ -100,7 +99,7 @@ def _snapshot_items(review: AccessReview) -> int:
         if (a.user.last_login or a.granted_at) < params["inactive"]:
             findings.append("US-07")
         held = sum(1 for s in a.services.all() if not s.is_admin_only)
-        if a.role == Access.Role.SUBORDINATE and held >= params["full"]:
+        if a.role == authority.SUBORDINATE and held >= params["full"]:
             findings.append("SV-04")
         items.append(
             ReviewItem(
@@ -119,23 +118,12 @@ def _snapshot_items(review: AccessReview) -> int:
     return len(items)
 
 
-def _require_reviewer(actor, organization: Organization) -> None:
-    """A review belongs to the organization's Primary Users and backups (or agency staff)."""
-    rules.require_active(actor)
-    if actor.is_agency_staff:
-        return
-    if not Access.objects.open().administrators().filter(user=actor, pidsl__organization=organization).exists():
-        raise NotAuthorized(
-            _("Only the organization's Primary Users and backups run its access reviews."), rule="AR-02"
-        )
-
-
 @transaction.atomic
 def review_create(*, organization: Organization, actor=None, due_in_days: int | None = None) -> AccessReview:
     """Start a review (by hand, or by the daily job with actor=None)."""
     organization = Organization.objects.select_for_update(no_key=True).get(pk=organization.pk)
     if actor is not None:
-        _require_reviewer(actor, organization)
+        authority.require_reviewer(actor, organization)
     if AccessReview.objects.filter(organization=organization, status=AccessReview.Status.OPEN).exists():
         raise PolicyViolation("AR-01", _("%(org)s already has an open access review.") % {"org": organization})
     today = timezone.localdate()
@@ -177,25 +165,6 @@ def _lock_open_review(review: AccessReview) -> AccessReview:
     return review
 
 
-def _check_not_own(actor, item: ReviewItem) -> None:
-    # AR-05: nobody certifies their own access; the Primary's items go to the backup and back.
-    if item.user_id == actor.pk:
-        raise PolicyViolation(
-            "AR-05", _("You cannot decide on your own access: the other administrator (or MassHealth) does.")
-        )
-
-
-def _require_item_reviewer(actor, item: ReviewItem) -> None:
-    rules.require_active(actor)
-    if actor.is_agency_staff:
-        return
-    if not Access.objects.open().administrators().filter(user=actor, pidsl_id=item.pidsl_id).exists():
-        raise NotAuthorized(
-            _("Only the Primary User or backup of %(pidsl)s decides on its users.") % {"pidsl": item.pidsl.code},
-            rule="AR-02",
-        )
-
-
 @transaction.atomic
 def review_decide(*, actor, item: ReviewItem, decision: str, services: list[Service] | None = None) -> ReviewItem:
     """Keep, modify services, remove from the PID/SL, or deactivate (own users only), with effect now."""
@@ -205,8 +174,8 @@ def review_decide(*, actor, item: ReviewItem, decision: str, services: list[Serv
         .select_related("pidsl__organization", "user", "access")
         .get(pk=item.pk, review=review)
     )
-    _require_item_reviewer(actor, item)
-    _check_not_own(actor, item)
+    # AR-02, AR-05: an administrator of the item's PID/SL who is not the item's user.
+    authority.require_decider(actor, item)
     if item.decision:
         raise PolicyViolation("AR-02", _("This item was already decided."))
     access = item.access
@@ -220,9 +189,9 @@ def review_decide(*, actor, item: ReviewItem, decision: str, services: list[Serv
         if access.is_open:
             subordinate_services.link_end(actor=actor, access=access, reason="removed in access review")
     elif decision == ReviewItem.Decision.DEACTIVATE:
-        if item.user.home_organization_id != review.organization_id:
+        if item.outside_user:
             raise PolicyViolation(
-                "US-06", _("Deactivation is the home organization's; remove the outside user from the PID/SL instead.")
+                "LK-03", _("Deactivation is the home organization's; remove the outside user from the PID/SL instead.")
             )
         if item.user.is_active:
             subordinate_services.user_deactivate(actor=actor, user=item.user, reason="deactivated in access review")
@@ -236,42 +205,49 @@ def review_decide(*, actor, item: ReviewItem, decision: str, services: list[Serv
     item.decided_by = actor
     item.decided_at = timezone.now()
     item.save(update_fields=["decision", "services_after", "decided_by", "decided_at"])
-    audit_record(
-        action=AuditEvent.Action.REVIEW_DECISION,
-        actor=actor,
-        target_user=item.user,
-        pidsl=item.pidsl,
-        before={"services": item.services_before},
-        after={"decision": decision, "services": item.services_after},
-        detail=f"review {review.pk}",
-    )
+    audit_record(**_decision_fields(actor, item, decision, item.services_after, f"review {review.pk}"))
     return item
+
+
+def _decision_fields(actor, item: ReviewItem, decision: str, services_after: list, detail: str) -> dict:
+    """The audit record of one item's decision (AU-01): its user and PID/SL, services before and after."""
+    return {
+        "action": AuditEvent.Action.REVIEW_DECISION,
+        "actor": actor,
+        "target_user": item.user,
+        "pidsl": item.pidsl,
+        "before": {"services": item.services_before},
+        "after": {"decision": decision, "services": services_after},
+        "detail": detail,
+    }
 
 
 @transaction.atomic
 def review_keep_remaining(*, actor, review: AccessReview) -> int:
-    """ "Keep all remaining": every undecided item this reviewer may decide (not their own, AR-05)."""
+    """ "Keep all remaining": every undecided item this reviewer may decide (AR-02, not their own:
+    AR-05), each with its own audit record naming its user, as a decision one by one would."""
     review = _lock_open_review(review)
-    _require_reviewer(actor, review.organization)
-    pending = ReviewItem.objects.filter(review=review, decision="").exclude(user=actor)
-    if not actor.is_agency_staff:
-        administered = Access.objects.open().administrators().filter(user=actor).values("pidsl_id")
-        pending = pending.filter(pidsl_id__in=administered)
+    authority.require_reviewer(actor, review.organization)
+    pending = (
+        ReviewItem.objects.filter(review=review, decision="")
+        .filter(authority.decidable_items_q(actor))
+        .select_for_update(no_key=True, of=("self",))
+        .select_related("user", "pidsl__organization")
+    )
+    items = list(pending)
+    detail = f"review {review.pk}: keep all remaining"
+    records = [
+        audit_event(**_decision_fields(actor, item, ReviewItem.Decision.KEEP, item.services_before, detail))
+        for item in items
+    ]
     # Links unchanged by a keep: services after = services before.
-    count = pending.update(
+    ReviewItem.objects.filter(pk__in=[item.pk for item in items]).update(
         decision=ReviewItem.Decision.KEEP,
         services_after=F("services_before"),
         decided_by=actor,
         decided_at=timezone.now(),
     )
-    audit_record(
-        action=AuditEvent.Action.REVIEW_DECISION,
-        actor=actor,
-        organization=review.organization,
-        after={"decision": "keep", "items": count},
-        detail=f"review {review.pk}: keep all remaining",
-    )
-    return count
+    return audit_records(records)
 
 
 def review_progress(review: AccessReview) -> dict:
@@ -285,7 +261,7 @@ def review_progress(review: AccessReview) -> dict:
 def review_complete(*, actor, review: AccessReview, attested: bool) -> AccessReview:
     """AR-02/AR-04: every item decided and the reviewer's attestation; the reports follow."""
     review = _lock_open_review(review)
-    _require_reviewer(actor, review.organization)
+    authority.require_reviewer(actor, review.organization)
     if not attested:
         raise PolicyViolation("AR-02", _("Confirm the attestation to complete the review."), field="attested")
     pending = ReviewItem.objects.filter(review=review, decision="").count()
@@ -324,13 +300,10 @@ def review_complete(*, actor, review: AccessReview, attested: bool) -> AccessRev
 @transaction.atomic
 def review_schedule_set(*, actor, organization: Organization, months: int) -> Organization:
     """AR-01: the organization's Primary User sets quarterly, semi-annual or annual reviews."""
-    rules.require_active(actor)
     # Who may comes before what they sent: a reader's bad value is a 403, not a form error.
-    is_primary = (
-        Access.objects.open().filter(user=actor, role=Access.Role.PRIMARY, pidsl__organization=organization).exists()
+    authority.require_organization_primary(
+        actor, organization, rule="AR-01", message=_("Only the organization's Primary User sets the review schedule.")
     )
-    if not (is_primary or actor.is_agency_staff):
-        raise NotAuthorized(_("Only the organization's Primary User sets the review schedule."), rule="AR-01")
     if months not in Organization.ReviewFrequency.values:
         raise PolicyViolation(
             "AR-01", _("Reviews are quarterly, semi-annual or annual (never longer than 12 months)."), field="months"
@@ -352,10 +325,8 @@ def review_schedule_set(*, actor, organization: Organization, months: int) -> Or
 @transaction.atomic
 def user_access_report_request(*, actor, organization: Organization) -> Report:
     """AR-04: a report of the present state, built by a worker (it can be a million rows)."""
-    from .access import can_view_organization
-
-    rules.require_active(actor)
-    if not can_view_organization(actor, organization.pk):
+    authority.require_active(actor)
+    if not authority.may_view_organization(actor, organization.pk):
         raise NotAuthorized(_("You may not see this organization's reports."), rule="AR-04")
     report = Report.objects.create(
         organization=organization, kind=Report.Kind.USER_ACCESS_CSV, requested_by=actor, requested_at=timezone.now()

@@ -5,7 +5,7 @@ import json
 from django.db import transaction
 from django.utils import timezone
 
-from .chain import chain_append
+from .chain import chain_append, chain_extend
 from .context import client_ip
 from .models import AuditEvent
 
@@ -19,7 +19,7 @@ def _scrub(payload: dict | None) -> dict:
     return json.loads(json.dumps(scrubbed))
 
 
-def audit_record(
+def audit_event(
     *,
     action: str,
     actor=None,
@@ -33,7 +33,10 @@ def audit_record(
 ) -> AuditEvent:
     if organization is None and pidsl is not None:
         organization = pidsl.organization
-    event = AuditEvent(
+    home = getattr(target_user, "home_organization_id", None)
+    organization_id = organization.pk if organization is not None else None
+    """An unsaved record; audit_record or audit_records writes it into the chain."""
+    return AuditEvent(
         at=timezone.now(),
         action=action,
         actor=actor,
@@ -42,12 +45,23 @@ def audit_record(
         target_username=target_user.username if target_user is not None else "",
         pidsl=pidsl,
         organization=organization,
+        home_organization_id=home if home != organization_id else None,
         before=_scrub(before),
         after=_scrub(after),
         ip_address=client_ip.get(),
-        detail=detail[:500],
+        detail=detail.replace("\x00", "")[:500],  # PostgreSQL refuses NUL in text
     )
+
+
+def audit_record(**fields) -> AuditEvent:
+    """Write one audit record (the fields of audit_event)."""
     # Inside the caller's transaction when there is one, so the chain lock lasts until it commits. No
     # savepoint: a record that fails to write must fail the action it records, never be skipped.
     with transaction.atomic(savepoint=False):
-        return chain_append(event)
+        return chain_append(audit_event(**fields))
+
+
+def audit_records(events: list[AuditEvent]) -> int:
+    """Write many records built with audit_event, in order, in the caller's transaction."""
+    with transaction.atomic(savepoint=False):
+        return chain_extend(events)

@@ -18,9 +18,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
 
-from providers.models import Access
+from providers.authority import trail_scope
 
-from .access import compliance_organization_ids
 from .forms import AuditTrailFilterForm
 from .models import AuditEvent
 from .services import audit_record
@@ -58,23 +57,6 @@ CSV_COLUMNS = (
 )
 # Spreadsheets run a cell starting with these as a formula (CSV injection, ASVS 1.2.10).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def trail_scope(user) -> Q | None:
-    """The records the user may read, as a filter; None when they may read none."""
-    if not user.is_active:
-        return None
-    if user.is_agency_staff:
-        return Q()
-    scope = Q(pk__in=[])
-    organizations = compliance_organization_ids(user)
-    if organizations:
-        scope |= Q(organization_id__in=organizations)
-    # Administrators read their PID/SLs' records, not the whole organization's (ASVS 8.2.2).
-    pidsls = set(Access.objects.open().administrators().filter(user=user).values_list("pidsl_id", flat=True))
-    if pidsls:
-        scope |= Q(pidsl_id__in=pidsls)
-    return scope if organizations or pidsls else None
 
 
 def _day_start(day):

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Value
 from django.urls import reverse
 
+from providers import catalog
 from providers.models import ComplianceAssignment, PidSlUserObjectPermission
 
 from .areas import AREAS
@@ -68,7 +69,7 @@ def _entries(held: frozenset, is_active: bool, is_agency_staff: bool) -> tuple[N
     areas = [NavEntry(a.label, reverse("area", args=[a.slug])) for a in AREAS if held & set(a.services)]
     # Administer Account sits after Manage Provider Information, as in the POSC.
     entries += [e for e in areas if e.label not in ("Reference Publications", "News & Updates", "Related Links")]
-    if "manage_subordinates" in held:
+    if catalog.MANAGE_SUBORDINATES in held:
         entries.append(
             NavEntry(
                 "Administer Account",
@@ -82,12 +83,12 @@ def _entries(held: frozenset, is_active: bool, is_agency_staff: bool) -> tuple[N
         )
     # AU-01: the trail's readers: agency staff, compliance officers, and the PID/SL administrators
     # (who hold Manage Subordinate Accounts).
-    if is_active and (is_agency_staff or {"manage_subordinates", COMPLIANCE_OFFICER} & held):
+    if is_active and (is_agency_staff or {catalog.MANAGE_SUBORDINATES, COMPLIANCE_OFFICER} & held):
         entries.append(NavEntry("Audit Trail", reverse("audit:trail")))
         # The compliance page has the same readers (audit/access.py), so the same test.
         entries.append(NavEntry("Compliance", reverse("compliance:index")))
         entries.append(NavEntry("Access Reviews", reverse("reviews:index")))
-        if "manage_subordinates" not in held:
+        if catalog.MANAGE_SUBORDINATES not in held:
             # Compliance officers and agency staff receive review escalations (AR-03) here.
             entries.append(NavEntry("View Notifications", reverse("subordinates:notifications")))
     entries += [e for e in areas if e.label in ("Reference Publications", "News & Updates", "Related Links")]

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from providers import authority
 from providers.selectors import administrators_by_pidsl, service_labels_by_access, user_links, user_links_holding
 
 from .areas import AREAS_BY_SLUG
@@ -25,7 +26,11 @@ def home(request):
     labels = service_labels_by_access(a.pk for a in page.object_list)
     # Each row: the link, its services, then its Primary and backup (None where missing).
     rows = [
-        (access, labels[access.pk], [admins.get(access.pidsl_id, {}).get(role) for role in ("primary", "backup")])
+        (
+            access,
+            labels[access.pk],
+            [admins.get(access.pidsl_id, {}).get(role) for role in authority.ADMINISTRATOR_ROLES],
+        )
         for access in page.object_list
     ]
     return render(request, "home.html", {"page": page, "rows": rows})

@@ -8,6 +8,7 @@ from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from . import authority
 from .models import Access, PidSl, Service
 from .permissions import object_permissions_sync
 
@@ -34,7 +35,7 @@ def pidsl_lock(pidsl_id: int) -> PidSl:
 def _listed_links_add(access: Access, delta: int) -> None:
     """PidSl.listed_links counts the open links the Subordinates Search Results list (all but the
     Primary User's). The UPDATE locks the PID/SL row, which the caller already holds (pidsl_lock)."""
-    if access.role != Access.Role.PRIMARY:
+    if access.role != authority.PRIMARY:
         PidSl.objects.filter(pk=access.pidsl_id).update(listed_links=F("listed_links") + delta)
 
 
@@ -43,7 +44,7 @@ def listed_links_recount() -> int:
     access_open/access_close (generate_scale_data). Returns the number of PID/SLs updated."""
     counts = (
         Access.objects.open()
-        .exclude(role=Access.Role.PRIMARY)
+        .exclude(role=authority.PRIMARY)
         .filter(pidsl=OuterRef("pk"))
         .order_by()
         .values("pidsl")
@@ -106,7 +107,7 @@ def role_move(*, user, pidsl: PidSl, role: str, services: list[Service], actor, 
 def demote_to_subordinate(*, access: Access, actor, reason: str) -> Access:
     """An outgoing Primary User or backup stays linked as a subordinate, keeping every service
     but Manage Subordinate Accounts (PU-04)."""
-    keep = [s for s in access.services.all() if not s.is_admin_only]
+    keep = authority.kept_when_demoted(access.services.all())
     return role_move(
-        user=access.user, pidsl=access.pidsl, role=Access.Role.SUBORDINATE, services=keep, actor=actor, reason=reason
+        user=access.user, pidsl=access.pidsl, role=authority.SUBORDINATE, services=keep, actor=actor, reason=reason
     )

@@ -23,17 +23,21 @@ class ReadOnlyAdmin(AgencyStaffAdminMixin, admin.ModelAdmin):
 
 
 class UpdateFieldsAdmin(AgencyStaffAdminMixin, admin.ModelAdmin):
-    """Change writes only the fields the form changed, never the read-only ones."""
+    """Change goes through the model's update service (audited, AU-01) with the fields the form
+    changed, never the read-only ones."""
 
     editable = True
+    update_service = None
 
     def save_model(self, request, obj, form, change):
-        if form.changed_data:
-            obj.save(update_fields=form.changed_data)
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if changes:
+            type(self).update_service(actor=request.user, changes=changes, **{self.opts.model_name: obj})
 
 
 @admin.register(Organization)
 class OrganizationAdmin(UpdateFieldsAdmin):
+    update_service = services.organization_update
     fields = ("name", "kind", "is_long_term_care", "is_pace", "is_sco", "created_at")
     # The provider traits decide which services can be granted (SV-02): not editable here.
     readonly_fields = ("kind", "is_long_term_care", "is_pace", "is_sco", "created_at")
@@ -44,6 +48,7 @@ class OrganizationAdmin(UpdateFieldsAdmin):
 
 @admin.register(PidSl)
 class PidSlAdmin(UpdateFieldsAdmin):
+    update_service = services.pidsl_update
     fields = ("organization", "provider_id", "service_location", "name", "street", "city", "state", "zip_code")
     readonly_fields = ("organization", "provider_id", "service_location", "created_at")
     list_display = ("code", "name", "organization", "city", "zip_code")

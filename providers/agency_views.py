@@ -15,8 +15,10 @@ from django.views import View
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from posc import screens
+from posc.policy import PolicyViolation
+from posc.screens import apply_violation
 from subordinates import services as subordinate_services
-from subordinates.forms import apply_violation
 
 from . import registration, services
 from .agency_forms import AddPidSlForm, BroadcastForm, EnrollForm, UserSearchForm
@@ -62,14 +64,12 @@ def _spec(data) -> services.PidSlSpec:
     )
 
 
-def _result(request, message: str, *, refused: bool, back: str, temporary_password: str = ""):
-    """The Confirmation an agency action ends on (400 when the service refused)."""
-    return render(
-        request,
-        "agency/result.html",
-        {"message": message, "refused": refused, "back": back, "temporary_password": temporary_password},
-        status=400 if refused else 200,
-    )
+def _result(request, message: str, *, back: str, temporary_password: str = "", refused=None):
+    """The Confirmation an agency action ends on; a service's refusal (``refused``) is a 403 with
+    its reason, audited."""
+    if refused is not None:
+        return screens.refusal(request, refused, close_url=back)
+    return screens.confirmation(request, message, close_url=back, temporary_password=temporary_password)
 
 
 class AgencyHomeView(AgencyRequiredMixin, View):
@@ -147,11 +147,10 @@ class ChangeRequestsView(AgencyRequiredMixin, View):
                 services.change_request_reject(actor=request.user, request=change, note=note or "Rejected")
                 message = f"The change request for {change.pidsl.code} was rejected."
             else:
-                raise ValidationError("Choose Approve or Reject.")
-            refused = False
+                raise PolicyViolation("PU-06", "Choose Approve or Reject.", field="decision")
         except ValidationError as exc:
-            message, refused = exc.messages[0], True
-        return _result(request, message, refused=refused, back=reverse("agency:change_requests"))
+            return _result(request, "", refused=exc, back=reverse("agency:change_requests"))
+        return _result(request, message, back=reverse("agency:change_requests"))
 
 
 class UsersView(AgencyRequiredMixin, View):
@@ -178,10 +177,10 @@ class UserActionView(AgencyRequiredMixin, View):
         target = get_object_or_404(User, pk=user_id)
         action = request.POST.get("action")
         password = ""
+        back = f"{reverse('agency:users')}?{urlencode({'q': target.username})}"
         try:
             if action == "reset":
-                if target.is_superuser or target.is_staff:
-                    raise PermissionDenied("Agency staff accounts are reset by a system administrator.")
+                # US-05: an agency account is never reset here (authority refuses it).
                 password = subordinate_services.password_reset_temporary(actor=request.user, user=target)
                 message = f"The password of {target.username} was reset. Give the user this one-time password."
             elif action == "deactivate":
@@ -198,12 +197,10 @@ class UserActionView(AgencyRequiredMixin, View):
                 subordinate_services.user_reactivate(actor=request.user, user=target)
                 message = f"{target.username} was reactivated."
             else:
-                raise ValidationError("Unknown action.")
-            refused = False
+                raise PolicyViolation("US-05", "Choose an action on the user.", field="action")
         except ValidationError as exc:
-            message, refused = exc.messages[0], True
-        back = f"{reverse('agency:users')}?{urlencode({'q': target.username})}"
-        return _result(request, message, refused=refused, back=back, temporary_password=password)
+            return _result(request, "", refused=exc, back=back)
+        return _result(request, message, back=back, temporary_password=password)
 
 
 class BroadcastsView(AgencyRequiredMixin, View):

@@ -84,18 +84,6 @@ class PidSlUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(PidSl, on_delete=models.CASCADE)
 
 
-class ServiceQuerySet(models.QuerySet):
-    def grantable_at(self, pidsl: PidSl):
-        """Services the provider type allows at this PID/SL (SV-02)."""
-        org = pidsl.organization
-        qs = self
-        if not (org.is_pace or org.is_sco):
-            qs = qs.exclude(constraint=catalog.PACE_SCO_ONLY)
-        if not org.is_long_term_care:
-            qs = qs.exclude(constraint=catalog.LTC_ONLY)
-        return qs
-
-
 class Service(models.Model):
     """A POSC role from the guide's catalog (loaded by migration, never edited in the portal)."""
 
@@ -105,8 +93,6 @@ class Service(models.Model):
     grants = models.TextField(help_text="The POSC services this role grants, one a line.")
     constraint = models.CharField(max_length=20, blank=True)
     position = models.PositiveSmallIntegerField()
-
-    objects = ServiceQuerySet.as_manager()
 
     class Meta:
         ordering = ["position"]
@@ -130,9 +116,6 @@ class Service(models.Model):
 class AccessQuerySet(models.QuerySet):
     def open(self):
         return self.filter(ended_at__isnull=True)
-
-    def administrators(self):
-        return self.filter(role__in=(Access.Role.PRIMARY, Access.Role.BACKUP))
 
 
 class Access(models.Model):
@@ -276,6 +259,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         OUTSIDE_LINK = "outside_link", "Your user was linked by another organization"
         OUTSIDE_REMOVE = "outside_remove", "Your user was removed by another organization"
+        OUTSIDE_CHANGE = "outside_change", "Your user's services were changed by another organization"
         USER_DEACTIVATED = "user_deactivated", "A linked user was deactivated"
         USER_REMOVED = "user_removed", "A linked user was removed"
         REVIEW_CREATED = "review_created", "An access review was started"

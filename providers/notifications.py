@@ -7,6 +7,9 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from posc.queue import task_send
+
+from . import authority
 from .models import Access, Notification, Organization
 
 logger = logging.getLogger(__name__)
@@ -14,14 +17,7 @@ logger = logging.getLogger(__name__)
 
 def _deliver_soon() -> None:
     """Ask a worker to send now; if the broker is down, the beat task sends them later."""
-    from .tasks import notifications_deliver
-
-    try:
-        # ignore_result: nobody waits for it, and asking the result store first (also Redis) would
-        # hold the request ~20 s in reconnect retries when Redis is down.
-        notifications_deliver.apply_async(ignore_result=True)
-    except Exception:  # noqa: BLE001 - a broker outage must never fail the request that caused it
-        logger.warning("Notification delivery deferred to the periodic task.", exc_info=True)
+    task_send("providers.tasks.notifications_deliver")
 
 
 def organizations_linked_to(user) -> set[int]:
@@ -53,8 +49,7 @@ def notifications_save(rows: list[Notification]) -> int:
 
 def administrator_emails(organization: Organization) -> list[str]:
     emails = (
-        Access.objects.open()
-        .administrators()
+        authority.administrator_links()
         .filter(pidsl__organization=organization, user__is_active=True)
         .exclude(user__email="")
         .values_list("user__email", flat=True)

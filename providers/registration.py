@@ -19,7 +19,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from posc.policy import PolicyViolation
 
-from . import rules
+from . import authority
 from .models import Access, Designation, PidSl
 from .services import primary_designate
 
@@ -50,9 +50,9 @@ def _new_pin() -> str:
 @transaction.atomic
 def designation_approve(*, actor, pidsl: PidSl, first_name: str, last_name: str, email: str, phone: str = ""):
     """Agency staff approve a Data Collection Form; returns (designation, registration PIN) — the PIN once."""
-    rules.require_agency(actor)
+    authority.require_agency(actor)
     pidsl = PidSl.objects.select_for_update(no_key=True).get(pk=pidsl.pk)
-    if Access.objects.open().filter(pidsl=pidsl, role=Access.Role.PRIMARY).exists():
+    if Access.objects.open().filter(pidsl=pidsl, role=authority.PRIMARY).exists():
         raise PolicyViolation(
             "PU-06", _("%(pidsl)s already has a Primary User; use a change request.") % {"pidsl": pidsl.code}
         )

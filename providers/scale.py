@@ -21,7 +21,7 @@ from django.db import DatabaseError, connection, transaction
 
 from accounts.legal import FIRST_VERSION
 from audit.chain import record_hash
-from providers import catalog
+from providers import authority, catalog
 from providers.access import listed_links_recount
 from providers.models import Service
 
@@ -322,14 +322,14 @@ class ScaleData:
                 group = n // 25
                 primary, backup = users[group % len(users)], users[(groups + group) % len(users)]
                 admins.update((primary, backup))
-                yield primary, pid, "primary", index
-                yield backup, pid, "backup", index
+                yield primary, pid, authority.PRIMARY, index
+                yield backup, pid, authority.BACKUP, index
                 budget -= 2
         large_pidsls, large_users = org_pidsls[0], org_users[0]
         big_pidsl = large_pidsls[0]
         big_set = [u for u in large_users if u not in admins][: size.big_pidsl_subordinates]
         for user in big_set:
-            yield user, big_pidsl, "subordinate", 0
+            yield user, big_pidsl, authority.SUBORDINATE, 0
         budget -= len(big_set)
         billing_user = org_users[1][2]
         others = [p for pidsls in org_pidsls[2:] for p in pidsls]
@@ -346,7 +346,7 @@ class ScaleData:
             for offset, user in enumerate(large_staff):
                 if large_budget <= 0:
                     break
-                yield user, choices[(offset + rounds) % len(choices)], "subordinate", 0
+                yield user, choices[(offset + rounds) % len(choices)], authority.SUBORDINATE, 0
                 large_budget -= 1
                 budget -= 1
         subordinates = [
@@ -364,7 +364,7 @@ class ScaleData:
                 for offset, user in enumerate(users):
                     if budget <= 0:
                         return
-                    yield user, pidsls[(offset + rounds) % len(pidsls)], "subordinate", index
+                    yield user, pidsls[(offset + rounds) % len(pidsls)], authority.SUBORDINATE, index
                     budget -= 1
                     placed += 1
             rounds += 1
@@ -383,11 +383,12 @@ class ScaleData:
         services = self.services
 
         def grantable(traits):
+            # PU-05: an administrator holds every service authority allows at the PID/SL.
             ltc, pace = traits
             return [
                 s.code
                 for s in services.values()
-                if (s.constraint != catalog.LTC_ONLY or ltc) and (s.constraint != catalog.PACE_SCO_ONLY or pace)
+                if authority.service_allowed(s.constraint, pace_sco=pace, ltc=ltc, administrator=True)
             ]
 
         access_id, svc_id, perm_id = (
@@ -396,12 +397,12 @@ class ScaleData:
             base["providers_pidsluserobjectpermission"],
         )
         for user, pid, role, org_index in links:
-            if role in ("primary", "backup"):
+            if role in authority.ADMINISTRATOR_ROLES:
                 codes = grantable(org_traits[org_index])
             elif role == "billing":
-                codes, role = ["portal_services", "claims", "batch_files"], "subordinate"
+                codes, role = [catalog.PORTAL_SERVICES, "claims", "batch_files"], authority.SUBORDINATE
             else:
-                codes = ["portal_services", *rng.sample(SUBORDINATE_EXTRAS, rng.randint(0, 3))]
+                codes = [catalog.PORTAL_SERVICES, *rng.sample(SUBORDINATE_EXTRAS, rng.randint(0, 3))]
             access_copy.add(
                 access_id,
                 user,
@@ -465,6 +466,8 @@ class ScaleData:
                 target_username=f"u{target}",
                 pidsl_id=rng.choice(pidsls),
                 organization_id=org_ids[org_index],
+                # The generated records are each about a user of the record's own organization.
+                home_organization_id=None,
                 before={"services": ["portal_services"]} if action == "services_change" else {},
                 after={"services": ["portal_services", "claims"]} if action == "services_change" else {},
                 ip_address=f"10.{n % 250}.{(n // 250) % 250}.{n % 200 + 1}",

@@ -5,6 +5,7 @@ from typing import NamedTuple
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from . import authority
 from .models import Access, PidSl, Service
 
 
@@ -49,8 +50,7 @@ def administrators_by_pidsl(pidsl_ids) -> dict[int, dict[str, Contact]]:
     Plain values, not model instances: a page of 25 PID/SLs built 100 of those."""
     result: dict[int, dict[str, Contact]] = defaultdict(dict)
     rows = (
-        Access.objects.open()
-        .administrators()
+        authority.administrator_links()
         .filter(pidsl_id__in=list(pidsl_ids))
         .values_list(
             "pidsl_id",

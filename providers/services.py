@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from posc.policy import NotAuthorized, PolicyViolation
+from posc.policy import PolicyViolation
 
-from . import rules
+from . import authority
 from .access import access_close, demote_to_subordinate, pidsl_lock, role_move, service_codes
-from .models import Access, ComplianceAssignment, Organization, PidSl, PrimaryChangeRequest, Service
+from .models import Access, ComplianceAssignment, Organization, PidSl, PrimaryChangeRequest
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def organization_enroll(
     is_sco: bool = False,
     pidsls: list[PidSlSpec] = (),
 ) -> Organization:
-    rules.require_agency(actor)
+    authority.require_agency(actor)
     org = Organization(name=name, kind=kind, is_long_term_care=is_long_term_care, is_pace=is_pace, is_sco=is_sco)
     org.full_clean()
     org.save()
@@ -53,7 +53,7 @@ def organization_enroll(
 
 @transaction.atomic
 def pidsl_enroll(*, actor, organization: Organization, spec: PidSlSpec) -> PidSl:
-    rules.require_agency(actor)
+    authority.require_agency(actor)
     pidsl = PidSl(organization=organization, **spec.__dict__)
     pidsl.full_clean()
     pidsl.save()
@@ -63,28 +63,24 @@ def pidsl_enroll(*, actor, organization: Organization, spec: PidSlSpec) -> PidSl
     return pidsl
 
 
-def _all_services(pidsl: PidSl) -> list[Service]:
-    return list(Service.objects.grantable_at(pidsl))
-
-
 @transaction.atomic
 def primary_designate(*, actor, pidsl: PidSl, user) -> Access:
     """Agency staff name the first Primary User of a PID/SL (after the Data Collection Form)."""
-    rules.require_agency(actor)
+    authority.require_agency(actor)
     pidsl = pidsl_lock(pidsl.pk)
-    if Access.objects.open().filter(pidsl=pidsl, role=Access.Role.PRIMARY).exists():
+    if authority.holder_id(pidsl, authority.PRIMARY) is not None:
         raise PolicyViolation(
             "PU-06",
             _("%(pidsl)s already has a Primary User; change it with an approved change request.")
             % {"pidsl": pidsl.code},
         )
-    rules.require_linkable(user)
-    rules.check_primary_cap(user)
+    authority.require_linkable(user, field="user", rule="PU-01")
+    authority.check_primary_cap(user)
     access = role_move(
         user=user,
         pidsl=pidsl,
-        role=Access.Role.PRIMARY,
-        services=_all_services(pidsl),
+        role=authority.PRIMARY,
+        services=authority.administrator_services(pidsl),
         actor=actor,
         reason="designated Primary User",
     )
@@ -103,25 +99,23 @@ def backup_appoint(*, actor, pidsl: PidSl, user) -> Access:
     """The Primary User appoints (or replaces) the backup, who gets every service (PU-02, PU-05)."""
     # Read before waiting for the lock: a backup appointed while we wait was appointed at
     # the same moment, and replacing it unseen would silently undo that appointment (PU-02).
-    seen = Access.objects.open().filter(pidsl=pidsl, role=Access.Role.BACKUP).values_list("user_id", flat=True).first()
+    seen = authority.holder_id(pidsl, authority.BACKUP)
     pidsl = pidsl_lock(pidsl.pk)
-    rules.require_primary(actor, pidsl)
-    rules.require_linkable(user)
-    if user.home_organization_id != pidsl.organization_id:
+    authority.require_primary(actor, pidsl)
+    # PU-02: a user of the PID/SL's own organization; any other user is refused in the words of
+    # "no such user" (LK-03).
+    authority.require_choosable(actor, user, rule="PU-02", organization_id=pidsl.organization_id, field="username")
+    if authority.holder_id(pidsl, authority.PRIMARY) == user.pk:
         raise PolicyViolation(
-            "PU-02",
-            _("The backup Primary User must be a user of %(org)s.") % {"org": pidsl.organization},
-            field="user",
+            "PU-02", _("The Primary User cannot also be the backup of the same PID/SL."), field="username"
         )
-    if Access.objects.open().filter(pidsl=pidsl, role=Access.Role.PRIMARY, user=user).exists():
-        raise PolicyViolation(
-            "PU-02", _("The Primary User cannot also be the backup of the same PID/SL."), field="user"
-        )
-    previous = Access.objects.open().select_for_update().filter(pidsl=pidsl, role=Access.Role.BACKUP).first()
+    previous = authority.holder_link(pidsl, authority.BACKUP, lock=True)
     if (previous.user_id if previous is not None else None) != seen:
         raise PolicyViolation("PU-02", _("Another backup Primary User was appointed at the same time."))
     if previous is not None and previous.user_id == user.pk:
-        raise PolicyViolation("PU-02", _("%(user)s is already the backup Primary User.") % {"user": user}, field="user")
+        raise PolicyViolation(
+            "PU-02", _("%(user)s is already the backup Primary User.") % {"user": user}, field="username"
+        )
     before = {}
     if previous is not None:
         # The replaced backup stays linked as a subordinate, without Manage Subordinate Accounts (PU-04).
@@ -132,8 +126,8 @@ def backup_appoint(*, actor, pidsl: PidSl, user) -> Access:
             access = role_move(
                 user=user,
                 pidsl=pidsl,
-                role=Access.Role.BACKUP,
-                services=_all_services(pidsl),
+                role=authority.BACKUP,
+                services=authority.administrator_services(pidsl),
                 actor=actor,
                 reason="appointed backup Primary User",
             )
@@ -155,9 +149,11 @@ def backup_appoint(*, actor, pidsl: PidSl, user) -> Access:
 def change_request_file(*, actor, pidsl: PidSl, new_primary, reason: str = "", old_primary_stays: bool = True):
     """The Primary or backup files the Existing Provider Modification Data Collection Form (PU-06)."""
     pidsl = pidsl_lock(pidsl.pk)
-    rules.require_administrator(actor, pidsl)
-    rules.require_linkable(new_primary)
-    if Access.objects.open().filter(pidsl=pidsl, role=Access.Role.PRIMARY, user=new_primary).exists():
+    authority.require_administrator(actor, pidsl)
+    # PU-06: the nominee is of the PID/SL's organization (LK-03: one message for a user who does
+    # not exist and one who may not be chosen).
+    authority.require_nominee(actor, new_primary, pidsl)
+    if authority.holder_id(pidsl, authority.PRIMARY) == new_primary.pk:
         raise PolicyViolation("PU-06", _("%(user)s is already the Primary User.") % {"user": new_primary})
     if PrimaryChangeRequest.objects.filter(pidsl=pidsl, status=PrimaryChangeRequest.Status.PENDING).exists():
         raise PolicyViolation("PU-06", _("A change request for %(pidsl)s is already pending.") % {"pidsl": pidsl.code})
@@ -189,13 +185,14 @@ def _lock_pending(request: PrimaryChangeRequest) -> PrimaryChangeRequest:
 @transaction.atomic
 def change_request_approve(*, actor, request: PrimaryChangeRequest, note: str = "") -> Access:
     """Agency staff approve: the Primary User role moves in this one transaction (PU-01, PU-06)."""
-    rules.require_agency(actor)
+    authority.require_agency(actor)
     pidsl = pidsl_lock(request.pidsl_id)
     request = _lock_pending(request)
     new_primary = type(request.new_primary).objects.select_for_update(no_key=True).get(pk=request.new_primary_id)
-    rules.require_linkable(new_primary)
-    rules.check_primary_cap(new_primary)
-    old = Access.objects.open().select_for_update().filter(pidsl=pidsl, role=Access.Role.PRIMARY).first()
+    # PU-06: still an active user of the organization, and not removed from the PID/SL since filing.
+    authority.require_nominee(actor, new_primary, pidsl, filed_at=request.requested_at)
+    authority.check_primary_cap(new_primary)
+    old = authority.holder_link(pidsl, authority.PRIMARY, lock=True)
     before = {}
     if old is not None:
         before = {"primary": old.user.username}
@@ -206,8 +203,8 @@ def change_request_approve(*, actor, request: PrimaryChangeRequest, note: str = 
     access = role_move(
         user=new_primary,
         pidsl=pidsl,
-        role=Access.Role.PRIMARY,
-        services=_all_services(pidsl),
+        role=authority.PRIMARY,
+        services=authority.administrator_services(pidsl),
         actor=actor,
         reason="approved as Primary User",
     )
@@ -229,7 +226,7 @@ def change_request_approve(*, actor, request: PrimaryChangeRequest, note: str = 
 
 @transaction.atomic
 def change_request_reject(*, actor, request: PrimaryChangeRequest, note: str) -> PrimaryChangeRequest:
-    rules.require_agency(actor)
+    authority.require_agency(actor)
     request = _lock_pending(request)
     request.status = PrimaryChangeRequest.Status.REJECTED
     request.decided_by = actor
@@ -248,13 +245,12 @@ def change_request_reject(*, actor, request: PrimaryChangeRequest, note: str) ->
 
 def _require_compliance_appointer(actor, organization: Organization) -> None:
     """Agency staff, or a Primary User of the organization, appoint and end compliance officers."""
-    rules.require_active(actor)
-    if not actor.is_agency_staff and (
-        not Access.objects.open()
-        .filter(user=actor, role=Access.Role.PRIMARY, pidsl__organization=organization)
-        .exists()
-    ):
-        raise NotAuthorized(_("Only MassHealth or the organization's Primary User appoints compliance officers."))
+    authority.require_organization_primary(
+        actor,
+        organization,
+        rule="AU-01",
+        message=_("Only MassHealth or the organization's Primary User appoints compliance officers."),
+    )
 
 
 @transaction.atomic
@@ -278,7 +274,7 @@ def compliance_officer_end(*, actor, assignment: ComplianceAssignment) -> None:
 def compliance_officer_appoint(*, actor, organization: Organization, user) -> ComplianceAssignment:
     """Agency staff, or a Primary User of the organization, appoint a compliance officer."""
     _require_compliance_appointer(actor, organization)
-    rules.require_linkable(user)
+    authority.require_linkable(user, field="user", rule="AU-01")
     if not actor.is_agency_staff and user.home_organization_id != organization.pk:
         raise PolicyViolation(
             "AU-01", _("A compliance officer appointed by the Primary User is one of the organization's own users.")
@@ -305,9 +301,55 @@ def broadcast_post(*, actor, subject: str, body: str, priority: int):
     """Agency staff post a Broadcast Message every user sees ("View Broadcast Messages")."""
     from .models import BroadcastMessage
 
-    rules.require_agency(actor)
+    authority.require_agency(actor)
     message = BroadcastMessage.objects.create(
         subject=subject, body=body, priority=priority, posted_by=actor, posted_at=timezone.now()
     )
     audit_record(action=AuditEvent.Action.BROADCAST_POST, actor=actor, after={"subject": subject[:200]})
     return message
+
+
+ORGANIZATION_EDITABLE = ("name",)
+PIDSL_EDITABLE = ("name", "street", "city", "state", "zip_code")
+
+
+def _fields_update(*, actor, obj, changes: dict, editable, **where):
+    authority.require_agency(actor)
+    unknown = set(changes) - set(editable)
+    if unknown:
+        raise PolicyViolation(
+            "AU-01", _("These fields are not changed here: %(f)s.") % {"f": ", ".join(sorted(unknown))}
+        )
+    before = {name: getattr(obj, name) for name in changes}
+    changed = [name for name, value in changes.items() if before[name] != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(obj, name, changes[name])
+    obj.full_clean()
+    obj.save(update_fields=changed)
+    audit_record(
+        action=AuditEvent.Action.ORG_UPDATE,
+        actor=actor,
+        before={name: before[name] for name in changed},
+        after={name: changes[name] for name in changed},
+        **where,
+    )
+    return changed
+
+
+@transaction.atomic
+def organization_update(*, actor, organization: Organization, changes: dict) -> list[str]:
+    """Agency staff correct an organization's name (audited, AU-01); its provider traits decide
+    what may be granted (SV-02) and are not changed here."""
+    organization = Organization.objects.select_for_update(no_key=True).get(pk=organization.pk)
+    return _fields_update(
+        actor=actor, obj=organization, changes=changes, editable=ORGANIZATION_EDITABLE, organization=organization
+    )
+
+
+@transaction.atomic
+def pidsl_update(*, actor, pidsl: PidSl, changes: dict) -> list[str]:
+    """Agency staff correct a PID/SL's name and address (audited, AU-01)."""
+    pidsl = pidsl_lock(pidsl.pk)
+    return _fields_update(actor=actor, obj=pidsl, changes=changes, editable=PIDSL_EDITABLE, pidsl=pidsl)

@@ -8,5 +8,4 @@ urlpatterns = [
     path("search/", views.provider_search, name="search"),
     path("register/", portal_views.RegisterView.as_view(), name="register"),
     path("messages/", portal_views.broadcast_messages, name="broadcasts"),
-    path("<str:pidsl>/primary-change/", portal_views.ChangePrimaryView.as_view(), name="change_primary"),
 ]

@@ -1,10 +1,21 @@
 """Forms of the Administer Account screens. They parse and validate input; the services decide."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
 
 from accounts.models import middle_initial_validator, pin_validator, zip_validator
-from providers.models import Access, PidSl, Service
+from providers import authority, catalog
+from providers.models import PidSl
+
+User = get_user_model()
+
+
+def no_nul(value: str) -> None:
+    # PostgreSQL refuses a NUL byte in text (a 500); nobody types one.
+    if "\x00" in value:
+        raise forms.ValidationError("Remove the control character.")
+
 
 birth_validator = RegexValidator(r"^(0[1-9]|1[0-2])/(0[1-9]|[12][0-9]|3[01])$", "Enter the date of birth as mm/dd.")
 name_validator = RegexValidator(r"^[A-Za-z][A-Za-z' .-]*$", "Use letters, spaces, apostrophes, periods or hyphens.")
@@ -17,21 +28,12 @@ def ascii_digits(value: str) -> None:
         raise forms.ValidationError("Use the digits 0-9.")
 
 
-def apply_violation(form: forms.Form, exc) -> None:
-    """Show a service's refusal next to the field it concerns, or above the form."""
-    field = getattr(exc, "field", None)
-    form.add_error(field if field in form.fields else None, exc.messages[0])
-
-
 class ServicesMixin:
     """The Available/Assigned Services pair. Only services grantable at the PID/SL to this
     role are offered (SV-02, PU-04); anything else posted is refused (ASVS 15.3.3)."""
 
-    def setup_services(self, pidsl: PidSl, role: str = Access.Role.SUBORDINATE):
-        qs = Service.objects.grantable_at(pidsl)
-        if role == Access.Role.SUBORDINATE:
-            qs = qs.exclude(constraint="admin_only")
-        self.offered = list(qs)
+    def setup_services(self, pidsl: PidSl, role: str = authority.SUBORDINATE):
+        self.offered = authority.services_allowed(pidsl, role)
         self.fields["services"] = forms.MultipleChoiceField(
             label="Assigned Services",
             choices=[(s.code, s.label) for s in self.offered],
@@ -42,7 +44,7 @@ class ServicesMixin:
 
     def clean_services(self):
         codes = set(self.cleaned_data.get("services") or [])
-        codes.add("portal_services")  # SV-01: always held, shown as fixed
+        codes.add(catalog.PORTAL_SERVICES)  # SV-01: always held, shown as fixed
         return [s for s in self.offered if s.code in codes]
 
 
@@ -112,4 +114,32 @@ class LinkForm(ServicesMixin, forms.Form):
 
 
 class UserChoiceForm(forms.Form):
-    username = forms.CharField(label="Username", max_length=150)
+    username = forms.CharField(label="Username", max_length=150, validators=[no_nul])
+
+
+class ChangePrimaryForm(forms.Form):
+    """The Existing Provider Modification Data Collection Form, as the portal files it (PU-06)."""
+
+    username = forms.CharField(label="User ID of the new Primary User", max_length=150, validators=[no_nul])
+    reason = forms.CharField(
+        label="Reason", max_length=2000, required=False, widget=forms.Textarea, validators=[no_nul]
+    )
+    old_primary_stays = forms.BooleanField(
+        label="The outgoing Primary User stays linked as an ordinary user", required=False, initial=True
+    )
+
+
+def user_named(username: str):
+    """The user with this user ID, or None: the services refuse a None the way they refuse a user
+    who may not be chosen (LK-03), so a form cannot tell the two apart."""
+    return User.objects.filter(username=username.strip()).select_related("home_organization").first()
+
+
+class ReasonForm(forms.Form):
+    """Why a user is deactivated (kept in the audit record, US-06)."""
+
+    reason = forms.CharField(max_length=200, required=False, validators=[no_nul])
+
+
+class ComplianceActionForm(forms.Form):
+    action = forms.ChoiceField(choices=[("appoint", "Make compliance officer"), ("end", "End")])

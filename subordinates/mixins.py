@@ -6,9 +6,7 @@ from django.http import Http404
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from providers.catalog import MANAGE_SUBORDINATES
-from providers.models import Access
-from providers.permissions import pidsl_with_service_check
+from providers import authority
 
 from . import selectors
 
@@ -34,19 +32,13 @@ class PidSlAdministratorMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        code = kwargs.get(self.pidsl_url_kwarg, "")
         # The PID/SL and whether the user administers it, in one query (read fresh: ASVS 8.3.2).
-        pidsl = pidsl_with_service_check(
-            request.user, MANAGE_SUBORDINATES, provider_id=code[:9], service_location=code[9:]
-        )
+        pidsl = authority.pidsl_with_administrator_check(request.user, kwargs.get(self.pidsl_url_kwarg, ""))
         if pidsl is None:
             raise Http404("No such PID/SL.")
         if not (request.user.is_active and pidsl.held):
             refuse(request, f"not an administrator of {pidsl.code}", pidsl)
-        if (
-            self.primary_only
-            and not Access.objects.open().filter(user=request.user, pidsl=pidsl, role=Access.Role.PRIMARY).exists()
-        ):
+        if self.primary_only and not authority.is_primary_at(request.user, pidsl):
             refuse(request, f"not the Primary User of {pidsl.code}", pidsl)
         self.pidsl = pidsl
         return super().dispatch(request, *args, **kwargs)
@@ -69,7 +61,7 @@ class OrganizationAdministratorMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.organization_ids = selectors.administered_organization_ids(request.user)
+        self.organization_ids = authority.administered_organization_ids(request.user)
         if not self.organization_ids:
             refuse(request, "not an administrator of any organization")
         return super().dispatch(request, *args, **kwargs)

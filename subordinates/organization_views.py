@@ -10,13 +10,14 @@ from django.urls import reverse
 from django.views import View
 
 from accounts import services as account_services
-from posc.policy import NotAuthorized
+from posc import screens
+from providers import authority
 from providers import services as provider_services
-from providers.models import Access, ComplianceAssignment, Organization
+from providers.models import ComplianceAssignment, Organization
 
 from . import selectors, services
-from .forms import UserChoiceForm, apply_violation
-from .mixins import OrganizationAdministratorMixin, PidSlAdministratorMixin, refuse
+from .forms import ComplianceActionForm, ReasonForm
+from .mixins import OrganizationAdministratorMixin, refuse
 
 PAGE_SIZE = 25
 User = get_user_model()
@@ -32,17 +33,24 @@ class OrganizationUsersView(OrganizationAdministratorMixin, View):
         organization = next((o for o in organizations if str(o.pk) == chosen), organizations[0])
         users = selectors.organization_users(organization_id=organization.pk)
         page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
-        for u in page.object_list:
-            u.is_primary_somewhere = any(link.role == Access.Role.PRIMARY for link in u.open_links)
         locked = account_services.locked_usernames([u.username for u in page.object_list])
+        # Every button the page shows is authority's answer, from what the page already read: the
+        # users are the organization's own (owns), their roles come with their links (LK-03, US-05,
+        # US-06, PU-06). No rule is restated in the template.
+        actor, owns = request.user, organization.pk in self.organization_ids
+        for u in page.object_list:
+            roles = {link.role for link in u.open_links}
+            facts = {"owns": owns, "roles": roles}
+            u.may_unlock = u.username in locked and authority.may_act_on_account(actor, u, authority.UNLOCK, **facts)
+            u.deactivate_refusal = authority.account_refusal(actor, u, authority.DEACTIVATE, **facts)
+            u.may_reactivate = authority.may_act_on_account(actor, u, authority.REACTIVATE, **facts)
+            for link in u.open_links:
+                link.is_outside = link.pidsl.organization_id != organization.pk
         officers = ComplianceAssignment.objects.filter(organization=organization, ended_at__isnull=True).select_related(
             "user"
         )
-        is_primary = (
-            Access.objects.open()
-            .filter(user=request.user, role=Access.Role.PRIMARY, pidsl__organization=organization)
-            .exists()
-        )
+        # AU-01: the organization's Primary User appoints and ends compliance officers.
+        may_appoint = authority.is_primary_of_organization(actor, organization.pk)
         return render(
             request,
             "subordinates/organization_users.html",
@@ -53,7 +61,7 @@ class OrganizationUsersView(OrganizationAdministratorMixin, View):
                 "locked": locked,
                 "officers": officers,
                 "officer_ids": {o.user_id for o in officers},
-                "is_primary": is_primary,
+                "may_appoint": may_appoint,
             },
         )
 
@@ -64,22 +72,15 @@ class OrganizationUserActionView(OrganizationAdministratorMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, user_id):
-        target = get_object_or_404(User, pk=user_id)
-        if target.home_organization_id not in self.organization_ids:
-            refuse(request, f"user {target.pk} is not of the actor's organization (US-06)")
+        target = get_object_or_404(User.objects.select_related("home_organization"), pk=user_id)
+        close_url = reverse("subordinates:users")
         try:
-            message, status = self.act(request, target), 200
-        except NotAuthorized as exc:
-            # The services' own who-may check (US-05, US-06): a 403, audited, never a form error.
-            refuse(request, f"user {target.pk}: {exc.messages[0]}")
+            message = self.act(request, target)
         except ValidationError as exc:
-            message, status = exc.messages[0], 400
-        return render(
-            request,
-            "subordinates/confirmation.html",
-            {"message": message, "close_url": reverse("subordinates:users"), "refused": status != 200},
-            status=status,
-        )
+            # The services decide who may act on whom (LK-03, US-05, US-06): a refusal is a 403 with
+            # the reason, audited, and nothing changed.
+            return screens.refusal(request, exc, close_url=close_url, target_user=target)
+        return screens.confirmation(request, message, close_url=close_url)
 
     def act(self, request, target) -> str:
         raise NotImplementedError
@@ -93,8 +94,8 @@ class UserStatusView(OrganizationUserActionView):
     def act(self, request, target) -> str:
         name = f"{target.display_name} ({target.username})"
         if self.action == "deactivate":
-            # PostgreSQL refuses a NUL byte in text (a 500); nobody types one.
-            reason = request.POST.get("reason", "").replace("\x00", "")[:200]
+            form = ReasonForm(request.POST)
+            reason = form.cleaned_data["reason"] if form.is_valid() else ""
             services.user_deactivate(actor=request.user, user=target, reason=reason)
             return f"{name} was deactivated."
         if self.action == "unlock":
@@ -110,7 +111,8 @@ class ComplianceOfficerView(OrganizationUserActionView):
     def act(self, request, target) -> str:
         organization = target.home_organization
         name = f"{target.display_name} ({target.username})"
-        if request.POST.get("action") == "end":
+        form = ComplianceActionForm(request.POST)
+        if form.is_valid() and form.cleaned_data["action"] == "end":
             assignment = get_object_or_404(
                 ComplianceAssignment, user=target, organization=organization, ended_at__isnull=True
             )
@@ -120,58 +122,13 @@ class ComplianceOfficerView(OrganizationUserActionView):
         return f"{name} is now a compliance officer of {organization}."
 
 
-class BackupView(PidSlAdministratorMixin, View):
-    """Appoint or replace the backup Primary User (the Primary User only; PU-02, PU-05)."""
-
-    primary_only = True
-
-    def context(self, form):
-        backup = Access.objects.open().filter(pidsl=self.pidsl, role=Access.Role.BACKUP).select_related("user").first()
-        return {"pidsl": self.pidsl, "form": form, "backup": backup}
-
-    def get(self, request, pidsl):
-        return render(request, "subordinates/backup.html", self.context(UserChoiceForm()))
-
-    def post(self, request, pidsl):
-        form = UserChoiceForm(request.POST)
-        if form.is_valid():
-            user = User.objects.filter(username=form.cleaned_data["username"]).first()
-            if user is None:
-                form.add_error("username", "No user has that user ID.")
-            else:
-                try:
-                    provider_services.backup_appoint(actor=request.user, pidsl=self.pidsl, user=user)
-                except ValidationError as exc:
-                    apply_violation(form, exc)
-        if not form.is_valid():
-            return render(request, "subordinates/backup.html", self.context(form), status=400)
-        return render(
-            request,
-            "subordinates/confirmation.html",
-            {
-                "pidsl": self.pidsl,
-                "message": f"{user.display_name} ({user.username}) is now the backup Primary User of {self.pidsl} "
-                "and holds every service there.",
-                "close_url": reverse("subordinates:results", kwargs={"pidsl": self.pidsl.code}),
-            },
-        )
-
-
 class NotificationsView(LoginRequiredMixin, View):
     """View Notifications: what other organizations did with this organization's users (LK-02),
     and access-review reminders and escalations (AR-03). For administrators, compliance
     officers and agency staff; each sees only what was addressed to them or their organization."""
 
     def dispatch(self, request, *args, **kwargs):
-        user = request.user
-        if user.is_authenticated and not (
-            user.is_active
-            and (
-                user.is_agency_staff
-                or selectors.administered_organization_ids(user)
-                or user.compliance_assignments.filter(ended_at__isnull=True).exists()
-            )
-        ):
+        if request.user.is_authenticated and not authority.may_read_notifications(request.user):
             refuse(request, "notifications of no organization")
         return super().dispatch(request, *args, **kwargs)
 

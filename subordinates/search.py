@@ -19,6 +19,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 
 from accounts.models import display_name
+from providers import authority
 from providers.models import Access, PidSl
 
 # What the page shows of each link and its user, in the statement's column order.
@@ -75,7 +76,7 @@ class SubordinateRows:
         """FROM and WHERE of the links searched (alias k), and their parameters."""
         sql = f"{Access._meta.db_table} k"
         where = ["k.pidsl_id = %s", "k.ended_at IS NULL", "k.role <> %s"]
-        params = [self.pidsl.pk, Access.Role.PRIMARY]
+        params = [self.pidsl.pk, authority.PRIMARY]
         if self.first_name:
             sql += f" JOIN {get_user_model()._meta.db_table} ku ON ku.id = k.user_id"
             where.append("UPPER(ku.first_name) LIKE UPPER(%s)")

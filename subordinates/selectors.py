@@ -2,15 +2,14 @@
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from providers.catalog import MANAGE_SUBORDINATES
+from providers import authority
 from providers.models import Access, PidSl, Service
-from providers.permissions import pidsls_with_service
 
 
 def administered_pidsls(user) -> QuerySet[PidSl]:
     """The Provider dropdown: PID/SLs where the user holds Manage Subordinate Accounts (PU-04)."""
     return (
-        pidsls_with_service(user, MANAGE_SUBORDINATES)
+        authority.administered_pidsls(user)
         .only("id", "provider_id", "service_location", "name", "organization_id")
         .order_by("provider_id", "service_location")
     )
@@ -46,19 +45,12 @@ def organization_users(*, organization_id: int) -> QuerySet:
     )
 
 
-def administered_organization_ids(user) -> set[int]:
-    return set(
-        Access.objects.open()
-        .administrators()
-        .filter(user=user, user__is_active=True)
-        .values_list("pidsl__organization_id", flat=True)
-    )
-
-
 def notifications_for(user):
     from providers.models import Notification
 
-    mine = Q(recipient=user) | Q(recipient__isnull=True, organization_id__in=administered_organization_ids(user))
+    mine = Q(recipient=user) | Q(
+        recipient__isnull=True, organization_id__in=authority.administered_organization_ids(user)
+    )
     return (
         Notification.objects.filter(mine)
         .select_related("subject_user", "pidsl", "organization")

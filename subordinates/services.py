@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -20,9 +21,16 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from posc.policy import NotAuthorized, PolicyViolation
-from providers import rules
-from providers.access import access_close, access_open, access_services_replace, pidsl_lock, service_codes
+from posc.policy import PolicyViolation
+from providers import authority
+from providers.access import (
+    access_close,
+    access_open,
+    access_services_replace,
+    pidsl_lock,
+    service_codes,
+    sort_names_refresh,
+)
 from providers.models import Access, Notification, PidSl, Service
 from providers.notifications import notify_organizations, organizations_linked_to
 from providers.permissions import object_permissions_sync_user
@@ -117,21 +125,35 @@ def _lock_access(access: Access) -> Access:
     return locked
 
 
-@transaction.atomic
-def subordinate_create(*, actor, pidsl: PidSl, identity: Identity, services: list[Service]) -> tuple:
-    """Create a user ID owned by the PID/SL's organization and link it; returns (user, temporary password)."""
-    pidsl = pidsl_lock(pidsl.pk)
-    rules.require_administrator(actor, pidsl)
-    _check_required(identity)
-    _check_birth_date(identity.birth_month, identity.birth_day)
-    existing = duplicate_person(identity)
-    if existing is not None:
-        raise PolicyViolation(
+def duplicate_refusal(actor, existing) -> PolicyViolation:
+    """US-01's refusal. LK-03: the user ID is named only to the person's own organization; anyone
+    else learns that a user ID exists and asks the person for it (it is what Link needs)."""
+    if authority.may_see_identity(actor, existing):
+        return PolicyViolation(
             "US-01",
             _("This person already has user ID %(username)s. One user ID per person: link the existing user instead.")
             % {"username": existing.username},
         )
-    services = rules.check_services(pidsl=pidsl, role=Access.Role.SUBORDINATE, services=services)
+    return PolicyViolation(
+        "US-01",
+        _(
+            "This person already has a user ID with another organization. One user ID per person: ask the person "
+            "for their user ID and link it with Link Subordinate Accounts."
+        ),
+    )
+
+
+@transaction.atomic
+def subordinate_create(*, actor, pidsl: PidSl, identity: Identity, services: list[Service]) -> tuple:
+    """Create a user ID owned by the PID/SL's organization and link it; returns (user, temporary password)."""
+    pidsl = pidsl_lock(pidsl.pk)
+    authority.require_administrator(actor, pidsl)
+    _check_required(identity)
+    _check_birth_date(identity.birth_month, identity.birth_day)
+    existing = duplicate_person(identity)
+    if existing is not None:
+        raise duplicate_refusal(actor, existing)
+    services = authority.check_services(pidsl=pidsl, role=authority.SUBORDINATE, services=services)
     user = User(
         username=_username_for(identity.first_name, identity.last_name),
         last_name=identity.last_name.strip(),
@@ -153,7 +175,7 @@ def subordinate_create(*, actor, pidsl: PidSl, identity: Identity, services: lis
     except IntegrityError as exc:
         # A concurrent request created the same person first (US-01, user_one_id_per_person).
         raise PolicyViolation("US-01", _("This person already has a user ID; link the existing user instead.")) from exc
-    access = access_open(user=user, pidsl=pidsl, role=Access.Role.SUBORDINATE, services=services, granted_by=actor)
+    access = access_open(user=user, pidsl=pidsl, role=authority.SUBORDINATE, services=services, granted_by=actor)
     audit_record(
         action=AuditEvent.Action.USER_CREATE,
         actor=actor,
@@ -164,17 +186,42 @@ def subordinate_create(*, actor, pidsl: PidSl, identity: Identity, services: lis
     return user, password
 
 
+def _tell_home_organization(access: Access, kind: str, message: str) -> None:
+    """LK-03: the home organization hears when another organization links its user, changes the
+    user's services there or ends the link."""
+    user, pidsl = access.user, access.pidsl
+    if user.home_organization_id and user.home_organization_id != pidsl.organization_id:
+        notify_organizations(
+            organization_ids={user.home_organization_id}, kind=kind, subject_user=user, pidsl=pidsl, message=message
+        )
+
+
+def _labels(services) -> str:
+    return ", ".join(s.label for s in services)
+
+
 @transaction.atomic
 def access_services_set(*, actor, access: Access, services: list[Service]) -> Access:
     """Grant or change the services a user holds at one PID/SL (SV-03: per user, per PID/SL)."""
     access = _lock_access(access)
-    rules.require_administrator(actor, access.pidsl)
-    services = rules.check_services(pidsl=access.pidsl, role=access.role, services=services)
+    authority.require_administrator(actor, access.pidsl)
+    services = authority.check_services(pidsl=access.pidsl, role=access.role, services=services)
     before = service_codes(access)
     after = sorted(s.code for s in services)
     if before == after:
         return access
     access_services_replace(access=access, services=services)
+    _tell_home_organization(
+        access,
+        Notification.Kind.OUTSIDE_CHANGE,
+        _("%(org)s changed the services of your user %(user)s at %(pidsl)s to: %(services)s.")
+        % {
+            "org": access.pidsl.organization,
+            "user": access.user.username,
+            "pidsl": access.pidsl,
+            "services": _labels(services),
+        },
+    )
     audit_record(
         action=AuditEvent.Action.SERVICES_CHANGE,
         actor=actor,
@@ -191,6 +238,7 @@ def linkable_user_find(*, username: str, last_name: str):
     return (
         User.objects.annotate(ln=Lower("last_name"))
         .filter(username=username.strip(), ln=last_name.strip().lower())
+        .select_related("home_organization")
         .first()
     )
 
@@ -199,39 +247,30 @@ def linkable_user_find(*, username: str, last_name: str):
 def user_link(*, actor, pidsl: PidSl, username: str, last_name: str, services: list[Service]) -> Access:
     """Link an existing user (own organization or another, LK-01) to a PID/SL with chosen services."""
     pidsl = pidsl_lock(pidsl.pk)
-    rules.require_administrator(actor, pidsl)
+    authority.require_administrator(actor, pidsl)
     user = linkable_user_find(username=username, last_name=last_name)
-    if user is None:
-        raise PolicyViolation("LK-01", _("No user has that user ID and last name. Both must match."), field="username")
-    rules.require_linkable(user)
+    # LK-01; LK-03: a missing, deactivated or agency user of another organization is one message.
+    authority.require_choosable(actor, user, rule="LK-01", field="username", by_name=True)
     if Access.objects.open().filter(user=user, pidsl=pidsl).exists():
         raise PolicyViolation(
             "LK-01",
             _("%(user)s is already linked to %(pidsl)s.") % {"user": user, "pidsl": pidsl.code},
             field="username",
         )
-    services = rules.check_services(pidsl=pidsl, role=Access.Role.SUBORDINATE, services=services)
+    services = authority.check_services(pidsl=pidsl, role=authority.SUBORDINATE, services=services)
     try:
         with transaction.atomic():
             access = access_open(
-                user=user, pidsl=pidsl, role=Access.Role.SUBORDINATE, services=services, granted_by=actor
+                user=user, pidsl=pidsl, role=authority.SUBORDINATE, services=services, granted_by=actor
             )
     except IntegrityError as exc:
         raise PolicyViolation("LK-01", _("%(user)s was linked at the same time.") % {"user": user}) from exc
-    if user.home_organization_id and user.home_organization_id != pidsl.organization_id:
-        notify_organizations(
-            organization_ids={user.home_organization_id},
-            kind=Notification.Kind.OUTSIDE_LINK,
-            subject_user=user,
-            pidsl=pidsl,
-            message=_("%(org)s linked your user %(user)s to %(pidsl)s with: %(services)s.")
-            % {
-                "org": pidsl.organization,
-                "user": user.username,
-                "pidsl": pidsl,
-                "services": ", ".join(s.label for s in services),
-            },
-        )
+    _tell_home_organization(
+        access,
+        Notification.Kind.OUTSIDE_LINK,
+        _("%(org)s linked your user %(user)s to %(pidsl)s with: %(services)s.")
+        % {"org": pidsl.organization, "user": user.username, "pidsl": pidsl, "services": _labels(services)},
+    )
     audit_record(
         action=AuditEvent.Action.LINK_CREATE,
         actor=actor,
@@ -247,8 +286,8 @@ def link_end(*, actor, access: Access, reason: str = "removed by administrator")
     """Remove a user from a PID/SL: the link ends, it is not deleted (US-06 delinking)."""
     pidsl_lock(access.pidsl_id)
     access = _lock_access(access)
-    rules.require_administrator(actor, access.pidsl)
-    if access.role == Access.Role.PRIMARY:
+    authority.require_administrator(actor, access.pidsl)
+    if access.role == authority.PRIMARY:
         raise PolicyViolation(
             "PU-06",
             _("The Primary User cannot be removed while still Primary; a replacement must be approved first."),
@@ -256,8 +295,9 @@ def link_end(*, actor, access: Access, reason: str = "removed by administrator")
     before = {"role": access.role, "services": service_codes(access)}
     access_close(access=access, ended_by=actor, reason=reason)
     user, pidsl = access.user, access.pidsl
-    # LK-02: every other organization the user is linked to hears of it.
-    others = organizations_linked_to(user) - {pidsl.organization_id}
+    # LK-02: every other organization the user is linked to hears of it; LK-03: the home
+    # organization hears that another organization ended its user's link.
+    others = organizations_linked_to(user) - {pidsl.organization_id, user.home_organization_id}
     if others:
         notify_organizations(
             organization_ids=others,
@@ -267,6 +307,12 @@ def link_end(*, actor, access: Access, reason: str = "removed by administrator")
             message=_("%(user)s was removed from %(pidsl)s (%(org)s).")
             % {"user": user.username, "pidsl": pidsl, "org": pidsl.organization},
         )
+    _tell_home_organization(
+        access,
+        Notification.Kind.OUTSIDE_REMOVE,
+        _("%(org)s removed your user %(user)s from %(pidsl)s.")
+        % {"org": pidsl.organization, "user": user.username, "pidsl": pidsl},
+    )
     audit_record(
         action=AuditEvent.Action.LINK_END,
         actor=actor,
@@ -278,40 +324,18 @@ def link_end(*, actor, access: Access, reason: str = "removed by administrator")
     )
 
 
-def _require_owner_administrator(actor, user) -> None:
-    """US-06: deactivation belongs to the user's home organization (or agency staff)."""
-    rules.require_active(actor)
-    if actor.is_agency_staff:
-        return
-    if (
-        user.home_organization_id is None
-        or not Access.objects.open()
-        .administrators()
-        .filter(user=actor, pidsl__organization_id=user.home_organization_id)
-        .exists()
-    ):
-        raise NotAuthorized(
-            _("Only the Primary User or backup of the user's own organization can do this."), rule="US-06"
-        )
-
-
-def _lock_user(user):
-    # NO KEY: FOR UPDATE would make a concurrent writer's foreign-key check on this user (its audit
-    # record names the user) wait, while it holds the audit chain's lock we wait for: a deadlock.
-    return User.objects.select_for_update(no_key=True).get(pk=user.pk)
+def lock_user(user):
+    """The user's row, for a change to the account. NO KEY: FOR UPDATE would make a concurrent
+    writer's foreign-key check on this user (its audit record names the user) wait, while it holds
+    the audit chain's lock we wait for: a deadlock."""
+    return User.objects.select_for_update(no_key=True, of=("self",)).select_related("home_organization").get(pk=user.pk)
 
 
 @transaction.atomic
 def user_deactivate(*, actor, user, reason: str = "") -> None:
-    user = _lock_user(user)
-    _require_owner_administrator(actor, user)
-    if user.pk == actor.pk:
-        raise PolicyViolation("US-06", _("You cannot deactivate your own user ID."))
-    rules.check_not_primary_anywhere(
-        user,
-        rule="PU-06",
-        message=_("%(user)s is a Primary User; a replacement must be approved before deactivation.") % {"user": user},
-    )
+    user = lock_user(user)
+    # US-06, LK-03: deactivation belongs to the user's home organization (or agency staff).
+    authority.require_account_authority(actor, user, authority.DEACTIVATE)
     if not user.is_active:
         raise PolicyViolation("US-06", _("%(user)s is already deactivated.") % {"user": user})
     user.is_active = False
@@ -341,8 +365,8 @@ def user_deactivate(*, actor, user, reason: str = "") -> None:
 
 @transaction.atomic
 def user_reactivate(*, actor, user) -> None:
-    user = _lock_user(user)
-    _require_owner_administrator(actor, user)
+    user = lock_user(user)
+    authority.require_account_authority(actor, user, authority.REACTIVATE)
     if user.is_active:
         raise PolicyViolation("US-06", _("%(user)s is already active.") % {"user": user})
     user.is_active = True
@@ -363,25 +387,13 @@ def user_reactivate(*, actor, user) -> None:
 def password_reset_temporary(*, actor, user, pidsl: PidSl | None = None) -> str:
     """Issue a one-time temporary password (US-04); returns it once, for the confirmation panel.
 
-    US-05: a Primary User or backup resets only subordinates' passwords, at a PID/SL
-    they administer; Primary Users' (and backups') forgotten passwords are reset by agency staff.
+    LK-03: only the home organization's Primary User or backup (or agency staff) resets a user's
+    password, whichever PID/SL's screen it is asked from. US-05: Primary Users' and backups'
+    passwords are reset by agency staff. The record names the user's home organization, so the
+    home organization's trail shows every reset.
     """
-    user = _lock_user(user)
-    rules.require_active(actor)
-    if not actor.is_agency_staff:
-        if pidsl is None or not Access.objects.open().filter(user=user, pidsl=pidsl).exists():
-            raise NotAuthorized(_("This user is not linked to a PID/SL you administer."), rule="US-05")
-        rules.require_administrator(actor, pidsl)
-        if Access.objects.open().administrators().filter(user=user).exists():
-            raise PolicyViolation(
-                "US-05",
-                _("A Primary User's password can be reset only by MassHealth Customer Service (1-800-841-2900)."),
-            )
-    if user.pk == actor.pk:
-        raise PolicyViolation("US-05", _("Use Change Password to change your own password."))
-    if user.is_staff or user.is_superuser:
-        # One agency account must not be able to take over another (or a superuser).
-        raise NotAuthorized(_("Agency staff accounts are reset by a system administrator."), rule="US-05")
+    user = lock_user(user)
+    authority.require_account_authority(actor, user, authority.RESET)
     password = _set_temporary_password(user)
     user.save(update_fields=["password", "must_change_password", "temporary_password_expires_at"])
     audit_record(
@@ -389,6 +401,50 @@ def password_reset_temporary(*, actor, user, pidsl: PidSl | None = None) -> str:
         actor=actor,
         target_user=user,
         pidsl=pidsl,
+        organization=user.home_organization if pidsl is None else None,
         after={"must_change_password": True},
     )
     return password
+
+
+CONTACT_FIELDS = ("first_name", "middle_initial", "last_name", "email", "phone", "zip_code")
+
+
+@transaction.atomic
+def user_contact_update(*, actor, user, changes: dict) -> list[str]:
+    """Change a user's name or contact details; returns the fields that changed.
+
+    LK-03: the home organization's Primary User or backup, or agency staff. US-01: a name change
+    that would make two user IDs of one person is refused. Audited with before and after.
+    """
+    user = lock_user(user)
+    authority.require_account_authority(actor, user, authority.CONTACT)
+    unknown = set(changes) - set(CONTACT_FIELDS)
+    if unknown:
+        raise PolicyViolation("US-02", _("Only the name and contact details can be changed here."))
+    before = {name: getattr(user, name) for name in changes}
+    changed = [name for name, value in changes.items() if getattr(user, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(user, name, changes[name])
+    user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
+    try:
+        user.validate_constraints()
+    except ValidationError as exc:
+        raise PolicyViolation(
+            "US-01", _("Another user ID has this name, date of birth and PIN. One user ID per person.")
+        ) from exc
+    user.save(update_fields=changed)
+    if {"first_name", "last_name"} & set(changed):
+        sort_names_refresh(user)
+    audit_record(
+        action=AuditEvent.Action.USER_UPDATE,
+        actor=actor,
+        target_user=user,
+        organization=user.home_organization,
+        before={name: before[name] for name in changed},
+        after={name: changes[name] for name in changed},
+        detail="name or contact details changed",
+    )
+    return changed

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import organization_views, views
+from . import organization_views, primary_views, views
 
 app_name = "subordinates"
 
@@ -38,5 +38,6 @@ urlpatterns = [
         name="reset_password",
     ),
     path("<str:pidsl>/subordinates/<int:access_id>/remove/", views.RemoveView.as_view(), name="remove"),
-    path("<str:pidsl>/backup/", organization_views.BackupView.as_view(), name="backup"),
+    path("<str:pidsl>/backup/", primary_views.BackupView.as_view(), name="backup"),
+    path("<str:pidsl>/primary-change/", primary_views.ChangePrimaryView.as_view(), name="change_primary"),
 ]

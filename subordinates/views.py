@@ -11,11 +11,13 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView
 
+from posc import screens
+from posc.screens import apply_violation
 from posc.urlcache import cached_reverse
-from providers.models import Service
+from providers import authority, catalog
 
 from . import search, selectors, services
-from .forms import LinkForm, ServicesForm, SubordinateForm, SubordinateSearchForm, apply_violation
+from .forms import LinkForm, ServicesForm, SubordinateForm, SubordinateSearchForm
 from .mixins import PidSlAdministratorMixin
 
 PAGE_SIZE = 25
@@ -30,20 +32,15 @@ def results_url(pidsl) -> str:
     return cached_reverse("subordinates:results", pidsl=pidsl.code)
 
 
-def confirmation(request, pidsl, message: str, *, temporary_password: str = "", status: int = 200):
+def confirmation(request, pidsl, message: str, *, temporary_password: str = ""):
     """The Confirmation panel every action ends on; Close returns to the search results."""
-    return render(
-        request,
-        "subordinates/confirmation.html",
-        {
-            "pidsl": pidsl,
-            "message": message,
-            "temporary_password": temporary_password,
-            "close_url": results_url(pidsl),
-            "refused": status != 200,
-        },
-        status=status,
+    return screens.confirmation(
+        request, message, close_url=results_url(pidsl), pidsl=pidsl, temporary_password=temporary_password
     )
+
+
+def refusal(request, pidsl, exc, *, target_user=None):
+    return screens.refusal(request, exc, close_url=results_url(pidsl), pidsl=pidsl, target_user=target_user)
 
 
 def moved_services(post):
@@ -61,7 +58,7 @@ def moved_services(post):
 def service_lists(form, saved=()) -> dict:
     """Available Services and Assigned Services for the picker (Portal Services always assigned, SV-01)."""
     chosen = set(form.data.getlist("services")) if form.is_bound else set(saved)
-    chosen.add("portal_services")
+    chosen.add(catalog.PORTAL_SERVICES)
     return {
         "available": [s for s in form.offered if s.code not in chosen],
         "assigned": [s for s in form.offered if s.code in chosen],
@@ -175,7 +172,8 @@ class ResetPasswordView(PidSlAdministratorMixin, View):
         try:
             password = services.password_reset_temporary(actor=request.user, user=access.user, pidsl=self.pidsl)
         except ValidationError as exc:
-            return confirmation(request, self.pidsl, exc.messages[0], status=400)
+            # LK-03, US-05: the refusal says whom to ask.
+            return refusal(request, self.pidsl, exc, target_user=access.user)
         return confirmation(
             request,
             self.pidsl,
@@ -197,7 +195,7 @@ class RemoveView(PidSlAdministratorMixin, View):
         try:
             services.link_end(actor=request.user, access=access)
         except ValidationError as exc:
-            return confirmation(request, self.pidsl, exc.messages[0], status=400)
+            return refusal(request, self.pidsl, exc, target_user=access.user)
         return confirmation(
             request, self.pidsl, f"{access.user.display_name} ({access.user.username}) was removed from {self.pidsl}."
         )
@@ -250,9 +248,12 @@ class AddSubordinateView(ServicesPickerFormMixin, FormView):
             apply_violation(form, exc)
             context = self.get_context_data(form=form)
             if getattr(exc, "rule", "") == "US-01":
-                # Offer to link the existing person instead of creating a second user ID.
+                # Offer to link the existing person instead of creating a second user ID; the user ID
+                # is filled in only for the person's own organization (LK-03: no oracle).
                 existing = services.duplicate_person(identity)
-                context["link_offer"] = existing
+                context["link_offer"] = True
+                if existing is not None and authority.may_see_identity(self.request.user, existing):
+                    context["link_username"] = existing.username
             return self.render_to_response(context, status=400)
         return confirmation(
             self.request,
@@ -281,18 +282,17 @@ class LinkView(ServicesPickerFormMixin, FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        codes = [s.code for s in data["services"]]
         try:
-            # One refusal at any PID/SL leaves no link anywhere (no partial writes).
+            # One refusal at any PID/SL leaves no link anywhere (no partial writes). A service a target
+            # PID/SL does not allow is refused by name there (SV-02), never dropped in silence.
             with transaction.atomic():
                 for target in data["pidsls"]:
-                    chosen = list(Service.objects.grantable_at(target).filter(code__in=codes))
                     services.user_link(
                         actor=self.request.user,
                         pidsl=target,
                         username=data["username"],
                         last_name=data["last_name"],
-                        services=chosen,
+                        services=data["services"],
                     )
         except ValidationError as exc:
             apply_violation(form, exc)

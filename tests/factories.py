@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Terms, User
 from audit.models import AccessReview, AuditEvent, FindingSnapshot, Report, ReviewItem, ReviewReminder
+from providers import authority
 from providers.access import access_open
 from providers.models import (
     Access,
@@ -92,7 +93,7 @@ class AccessFactory(factory.django.DjangoModelFactory):
         if services is None:
             services = ["portal_services"]
         if role in (Access.Role.PRIMARY, Access.Role.BACKUP) and services == ["portal_services"]:
-            chosen = list(Service.objects.grantable_at(pidsl))
+            chosen = authority.administrator_services(pidsl)
         else:
             chosen = list(Service.objects.filter(code__in=services))
         return access_open(user=user, pidsl=pidsl, role=role, services=chosen, granted_by=granted_by)

@@ -84,7 +84,7 @@ def test_ar02_remove_ends_the_link(cast, review):
 def test_ar02_deactivate_is_for_own_users_only(cast, review):
     with pytest.raises(PolicyViolation) as exc:
         reviews.review_decide(actor=cast.alice, item=item(review, cast.biller, cast.pidsl_a), decision="deactivate")
-    assert exc.value.rule == "US-06"
+    assert exc.value.rule == "LK-03"
     cast.biller.refresh_from_db()
     assert cast.biller.is_active
     reviews.review_decide(actor=cast.alice, item=item(review, cast.carol, cast.pidsl_a), decision="deactivate")

@@ -101,7 +101,7 @@ EXPECTED = {
     "subordinates:users": allow(ANY_ADMIN),
     "subordinates:deactivate": allow(NOBODY, ORG_ADMINS),
     "subordinates:reactivate": allow(NOBODY, ORG_ADMINS),
-    "subordinates:unlock": allow(NOBODY, PIDSL_ADMINS),  # US-05: carol's own PID/SL's administrators
+    "subordinates:unlock": allow(NOBODY, ORG_ADMINS),  # LK-03: carol's home organization's administrators
     "subordinates:compliance_officer": allow(NOBODY, {"alice", "dave"}),  # the organization's Primary Users
     "subordinates:notifications": allow(ANY_ADMIN | {"compliance", "agency"}),
     "subordinates:results": allow(PIDSL_ADMINS),
@@ -114,7 +114,7 @@ EXPECTED = {
     "providers:search": allow(SIGNED_IN),
     "providers:register": allow(EVERYONE, EVERYONE),
     "providers:broadcasts": allow(SIGNED_IN),
-    "providers:change_primary": allow(PIDSL_ADMINS, PIDSL_ADMINS),  # PU-06: files the request
+    "subordinates:change_primary": allow(PIDSL_ADMINS, PIDSL_ADMINS),  # PU-06: files the request
     # MassHealth agency staff (PU-06, US-05, US-06).
     "admin:index": allow(AGENCY),
     "agency:home": allow(AGENCY),
@@ -217,7 +217,7 @@ PAYLOADS = {
         "password": NEW_PASSWORD,
         "password2": NEW_PASSWORD,
     },
-    "providers:change_primary": lambda w: {"username": "frank", "reason": "Alice retires"},
+    "subordinates:change_primary": lambda w: {"username": "frank", "reason": "Alice retires"},
     "agency:enroll": lambda w: {
         "name": "New Clinic",
         "kind": "provider",
@@ -306,7 +306,9 @@ def test_only_whom_the_table_names_get_in(world, db, client, url, method, kind):
         response = client.post(path, payload)
         _read(response)
         assert response.status_code < 500
-        assert response.status_code != 403
+        # A rule may refuse the change in the world's present state (a 403 that says why); the
+        # actor's authority never does.
+        assert response.status_code != 403 or 'data-refusal="rule"' in response.content.decode()
         assert url.name in SIGNS_OUT or not _is_sign_in_redirect(response)
         return
 

@@ -1,9 +1,6 @@
 """Change Primary User: the Primary User or the backup files the Existing Provider
 Modification Data Collection Form; the role moves only when agency staff approve (PU-06)."""
 
-import html
-import re
-
 import pytest
 from django.urls import reverse
 
@@ -13,14 +10,15 @@ from tests import factories
 from tests.helpers import audit_count
 from tests.view_helpers import db_state, is_sign_in_redirect, page
 
+from .view_helpers import field_errors
+
 
 def change_url(pidsl) -> str:
-    return reverse("providers:change_primary", kwargs={"pidsl": pidsl.code})
+    return reverse("subordinates:change_primary", kwargs={"pidsl": pidsl.code})
 
 
 def username_errors(response) -> list[str]:
-    found = re.search(r'<div class="field field--error"><label for="id_username">.*?</div>', page(response), re.S)
-    return [html.unescape(m) for m in re.findall(r'<p class="error-text">(.*?)</p>', found.group(0))] if found else []
+    return field_errors(response, "username")
 
 
 def requests() -> list:
@@ -94,15 +92,25 @@ def test_pu06_a_second_pending_request_is_refused(client, cast):
     assert db_state() == before
 
 
-@pytest.mark.parametrize("username", ["", "nobody", "ALICE"])
-def test_an_unknown_user_id_is_refused_at_the_field(client, cast, username):
+@pytest.mark.parametrize(
+    ("username", "message"),
+    [
+        ("", "This field is required."),
+        ("nobody", "No user you can choose here has that user ID. (PU-06)"),
+        ("ALICE", "No user you can choose here has that user ID. (PU-06)"),
+        # LK-03: another organization's user is refused in the same words as nobody.
+        ("erin", "No user you can choose here has that user ID. (PU-06)"),
+        ("biller", "No user you can choose here has that user ID. (PU-06)"),
+    ],
+)
+def test_an_unknown_or_unchoosable_user_id_is_refused_at_the_field(client, cast, username, message):
     client.force_login(cast.alice)
     before = db_state()
 
     response = client.post(change_url(cast.pidsl_a), {"username": username})
 
     assert response.status_code == 400
-    assert username_errors(response) == ["Enter the user ID of the new Primary User."]
+    assert username_errors(response) == [message]
     assert not PrimaryChangeRequest.objects.exists()
     assert db_state() == before
 
@@ -167,6 +175,6 @@ def test_anonymous_is_sent_to_sign_in(client, cast, method):
 def test_an_unknown_pidsl_is_404(client, cast):
     client.force_login(cast.alice)
 
-    response = client.get(reverse("providers:change_primary", kwargs={"pidsl": "999999999Z"}))
+    response = client.get(reverse("subordinates:change_primary", kwargs={"pidsl": "999999999Z"}))
 
     assert response.status_code == 404

@@ -216,12 +216,14 @@ def test_approval_racing_the_new_primarys_deactivation_keeps_one_active_primary(
 
 @pytest.mark.parametrize("order", ORDERS)
 def test_approval_racing_the_new_primarys_removal_keeps_one_linked_primary(cast, order):
-    """A change request does not need the new Primary to be linked (agency staff may name anyone
-    active), so a removal committed first does not refuse the approval: the approval links the new
-    Primary afresh. Either way PU-01 holds and the new Primary ends up linked exactly once."""
+    """PU-06: a nominee removed from the PID/SL after the request was filed is refused at approval.
+    Both take the PID/SL's lock first, so one wins: the approval (the removal then finds the link
+    moved and changes nothing) or the removal (the approval is refused and the old Primary stays).
+    Either way PU-01 holds."""
     for n in range(ROUNDS if order == "together" else 1):
         pidsl, newcomer, request = _pending_change(cast, n)
         link = Access.objects.open().get(user=newcomer, pidsl=pidsl)
+        old_primary = open_users(pidsl, Access.Role.PRIMARY)
 
         approval, removal = _race(
             order,
@@ -229,19 +231,21 @@ def test_approval_racing_the_new_primarys_removal_keeps_one_linked_primary(cast,
             lambda: link_end(actor=cast.alice, access=link),
         )
 
-        assert approval[0] == "ok", (approval, removal)
         request.refresh_from_db()
-        assert request.status == PrimaryChangeRequest.Status.APPROVED
-        assert open_users(pidsl, Access.Role.PRIMARY) == [newcomer.username]  # PU-01
-        assert Access.objects.open().filter(user=newcomer, pidsl=pidsl).count() == 1
-        if removal[0] == "ok":
-            assert audit_count(action=AuditEvent.Action.LINK_END, pidsl=pidsl) == 1
-        else:
-            # The approval moved the link first: the removal found it ended and changed nothing.
-            assert removal[0] == "refused"
+        assert (approval[0] == "ok") != (removal[0] == "ok"), (approval, removal)
+        if approval[0] == "ok":
+            assert request.status == PrimaryChangeRequest.Status.APPROVED
+            assert open_users(pidsl, Access.Role.PRIMARY) == [newcomer.username]  # PU-01
+            assert Access.objects.open().filter(user=newcomer, pidsl=pidsl).count() == 1
             assert audit_count(action=AuditEvent.Action.LINK_END, pidsl=pidsl) == 0
+        else:
+            assert approval == ("refused", "PU-06")
+            assert request.status == PrimaryChangeRequest.Status.PENDING
+            assert open_users(pidsl, Access.Role.PRIMARY) == old_primary  # PU-01
+            assert not Access.objects.open().filter(user=newcomer, pidsl=pidsl).exists()
+            assert audit_count(action=AuditEvent.Action.LINK_END, pidsl=pidsl) == 1
         if order != "together":
-            assert (removal[0] == "ok") == (order == "removal_first")
+            assert (approval[0] == "ok") == (order == "approval_first")
     assert_permissions_match_access()
 
 

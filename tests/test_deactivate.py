@@ -135,7 +135,7 @@ def test_us06_only_the_home_organizations_administrators_or_agency_staff_deactiv
     with pytest.raises(NotAuthorized) as refused:
         user_deactivate(actor=getattr(cast, actor), user=cast.carol)
 
-    assert refused.value.rule == "US-06"
+    assert refused.value.rule == "LK-03"
     assert fresh(cast.carol).is_active
     assert guardian_codes(cast.carol, cast.pidsl_a) == {"portal_services", "claims", "provider_reports"}
 
@@ -144,7 +144,7 @@ def test_us06_a_pidsl_that_links_an_outside_user_cannot_deactivate_it(cast):
     with pytest.raises(NotAuthorized) as refused:
         user_deactivate(actor=cast.alice, user=cast.biller)
 
-    assert refused.value.rule == "US-06"
+    assert refused.value.rule == "LK-03"
     assert fresh(cast.biller).is_active
 
 

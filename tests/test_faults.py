@@ -176,11 +176,11 @@ def test_with_redis_down_pages_work_and_the_work_waits_in_the_database(cast, cli
         assert time.monotonic() - started < 10
 
         # The work that would have gone to Celery is in the database, waiting.
-        assert "Notification delivery deferred" in caplog.text
-        assert f"Report {Report.objects.get().pk} left for the periodic sweep" in caplog.text
+        assert "Task providers.tasks.notifications_deliver left for its periodic sweep" in caplog.text
+        assert "Task audit.review_tasks.report_build_task left for its periodic sweep" in caplog.text
         waiting = Notification.objects.filter(delivered_at__isnull=True)
         assert set(waiting.values_list("organization__name", "kind")) == {
-            ("Bay State Billing", Notification.Kind.USER_REMOVED),
+            ("Bay State Billing", Notification.Kind.OUTSIDE_REMOVE),  # LK-03: the home organization
             ("Other Clinic", Notification.Kind.USER_DEACTIVATED),
         }
         report = Report.objects.get()

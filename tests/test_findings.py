@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from audit.findings import RULES, findings_for_organization
 from audit.models import AccessReview, AuditEvent
-from providers.catalog import MANAGE_SUBORDINATES
-from providers.models import Access, Organization, Service
+from providers import authority
+from providers.models import Access, Organization
 from tests import factories
 
 DAY = timedelta(days=1)
@@ -61,7 +61,7 @@ def test_pu03_a_primary_not_signed_in_for_the_window(compliant, days_ago, report
     findings = found(compliant.eddys, "PU-03")
     assert usernames(findings) == (["alice"] if reported else [])
     if reported:
-        assert findings[0].fix_url == reverse("providers:change_primary", kwargs={"pidsl": compliant.pidsl_a.code})
+        assert findings[0].fix_url == reverse("subordinates:change_primary", kwargs={"pidsl": compliant.pidsl_a.code})
 
 
 def test_pu03_never_signed_in_counts_from_the_grant(compliant):
@@ -155,7 +155,7 @@ def _subordinate_with(cast, codes):
 
 
 def _grantable_codes(pidsl) -> set[str]:
-    return set(Service.objects.grantable_at(pidsl).exclude(code=MANAGE_SUBORDINATES).values_list("code", flat=True))
+    return {s.code for s in authority.services_allowed(pidsl, authority.SUBORDINATE)}
 
 
 def test_sv04_a_subordinate_holding_every_grantable_service(compliant):

@@ -282,7 +282,7 @@ FORMS = (
     Form(
         "change-primary",
         "alice",
-        _url("providers:change_primary", pidsl=_pidsl_a),
+        _url("subordinates:change_primary", pidsl=_pidsl_a),
         lambda w: {"username": "frank", "reason": "Alice retires"},
         {"username": "lookup", "reason": "text"},
         shown_at=("agency", _url("agency:change_requests")),
@@ -660,7 +660,7 @@ FOREIGN_IDS = {
     "deactivate-erin": ("post", lambda w: reverse("subordinates:deactivate", kwargs={"user_id": w.cast.erin.pk})),
     "change-primary-other-pidsl": (
         "post",
-        lambda w: reverse("providers:change_primary", kwargs={"pidsl": w.cast.pidsl_x.code}),
+        lambda w: reverse("subordinates:change_primary", kwargs={"pidsl": w.cast.pidsl_x.code}),
     ),
     "compliance-other-org": ("get", lambda w: reverse("compliance:organization", args=[w.cast.other.pk])),
     "reviews-other-org": ("get", lambda w: reverse("reviews:organization", args=[w.cast.other.pk])),

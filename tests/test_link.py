@@ -83,7 +83,9 @@ def test_lk01_a_deactivated_user_cannot_be_linked(cast):
     with pytest.raises(PolicyViolation) as refused:
         link(cast)
 
-    assert refused.value.rule == "US-06"
+    # LK-03: erin's organization is not biller's, so it learns only that no such user can be chosen.
+    assert refused.value.rule == "LK-01"
+    assert refused.value.messages[0].startswith("No user you can choose here")
     assert not Access.objects.filter(user=cast.biller, pidsl=cast.pidsl_x).exists()
 
 
@@ -123,8 +125,8 @@ def test_lk02_a_removal_notifies_every_other_organization_the_user_is_linked_to(
 
     notes = Notification.objects.order_by("organization__name")
     assert [(n.organization, n.kind) for n in notes] == [
-        (cast.billing, Notification.Kind.USER_REMOVED),
-        (cast.other, Notification.Kind.USER_REMOVED),
+        (cast.billing, Notification.Kind.OUTSIDE_REMOVE),  # LK-03: the home organization
+        (cast.other, Notification.Kind.USER_REMOVED),  # LK-02: another organization that links biller
     ]
     assert all(n.subject_user == cast.biller and n.pidsl == cast.pidsl_a for n in notes)
     assert not Access.objects.open().filter(user=cast.biller, pidsl=cast.pidsl_a).exists()

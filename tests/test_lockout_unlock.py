@@ -38,9 +38,21 @@ def test_us05_a_primary_user_cannot_unlock_another_administrator(cast):
     assert not AuditEvent.objects.filter(action="lockout_clear").exists()
 
 
-def test_an_administrator_of_another_pidsl_cannot_unlock(cast):
+def test_lk03_the_home_organizations_administrator_of_another_pidsl_unlocks(cast):
+    lockout_clear(actor=cast.dave, user=cast.carol)
+    assert AuditEvent.objects.filter(action="lockout_clear", target_user=cast.carol, actor=cast.dave).exists()
+
+
+@pytest.mark.parametrize("actor", ["erin", "carol", "compliance"])
+def test_lk03_nobody_outside_the_home_organizations_administrators_unlocks(cast, actor):
     with pytest.raises(PolicyViolation):
-        lockout_clear(actor=cast.dave, user=cast.carol)
+        lockout_clear(actor=getattr(cast, actor), user=cast.carol)
+
+
+def test_lk03_a_linking_organization_cannot_unlock_an_outside_user(cast):
+    with pytest.raises(PolicyViolation) as refused:
+        lockout_clear(actor=cast.alice, user=cast.biller)
+    assert refused.value.rule == "LK-03"
 
 
 def test_agency_staff_unlock_anyone(cast):

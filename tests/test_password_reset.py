@@ -58,9 +58,9 @@ def test_us04_the_reset_is_audited_without_the_password(cast):
 
 
 def test_us05_the_backup_may_reset_a_subordinates_password(cast):
-    password = password_reset_temporary(actor=cast.bob, user=cast.biller, pidsl=cast.pidsl_a)
+    password = password_reset_temporary(actor=cast.bob, user=cast.carol, pidsl=cast.pidsl_a)
 
-    assert fresh(cast.biller).check_password(password)
+    assert fresh(cast.carol).check_password(password)
 
 
 def test_us05_a_primary_user_cannot_reset_the_backups_password(cast):
@@ -100,23 +100,25 @@ def test_us05_agency_staff_reset_a_primary_users_password(cast):
     assert alice.must_change_password
 
 
-def test_us05_a_user_not_linked_to_the_pidsl_is_refused(cast):
+def test_lk03_the_home_organization_resets_its_user_wherever_linked(cast):
+    # frank is Eddy's, linked nowhere: his organization's Primary User resets him (LK-03).
+    password = password_reset_temporary(actor=cast.alice, user=cast.frank)
+
+    assert fresh(cast.frank).check_password(password)
+    record = AuditEvent.objects.get(action=AuditEvent.Action.PASSWORD_RESET, target_user=cast.frank)
+    assert record.organization == cast.eddys
+
+
+def test_lk03_another_organization_cannot_reset_even_without_a_pidsl(cast):
     with pytest.raises(NotAuthorized) as refused:
-        password_reset_temporary(actor=cast.alice, user=cast.frank, pidsl=cast.pidsl_a)
+        password_reset_temporary(actor=cast.erin, user=cast.carol)
 
-    assert refused.value.rule == "US-05"
-    assert password_unchanged(cast.frank)
-
-
-def test_us05_a_reset_without_a_pidsl_is_for_agency_staff_only(cast):
-    with pytest.raises(NotAuthorized):
-        password_reset_temporary(actor=cast.alice, user=cast.carol)
-
+    assert refused.value.rule == "LK-03"
     assert password_unchanged(cast.carol)
 
 
-@pytest.mark.parametrize("actor", ["carol", "dave", "erin"])
-def test_us05_only_the_pidsls_administrators_reset_its_subordinates_passwords(cast, actor):
+@pytest.mark.parametrize("actor", ["carol", "dave", "erin", "alice", "bob"])
+def test_lk03_only_the_home_organization_resets_an_outside_users_password(cast, actor):
     with pytest.raises(NotAuthorized):
         password_reset_temporary(actor=getattr(cast, actor), user=cast.biller, pidsl=cast.pidsl_a)
 

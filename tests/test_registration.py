@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from posc.policy import NotAuthorized, PolicyViolation
-from providers import registration
-from providers.models import Access, Designation, Service
+from providers import authority, registration
+from providers.models import Access, Designation
 from tests import factories
 from tests.helpers import assert_permissions_match_access, audit_count, held
 from tests.view_helpers import field_errors, page, top_errors
@@ -147,7 +147,7 @@ def test_pu01_the_designated_person_registers_and_becomes_the_primary_user(clien
     assert user.terms_version == ""  # US-03: accepted at first sign-in
     access = Access.objects.open().get(pidsl=harbor, role=Access.Role.PRIMARY)
     assert access.user == user
-    assert held(user, harbor) == set(Service.objects.grantable_at(harbor).values_list("code", flat=True))
+    assert held(user, harbor) == {s.code for s in authority.administrator_services(harbor)}
     assert_permissions_match_access()
     designation = refreshed(letter)
     assert designation.registered_user == user

@@ -67,7 +67,7 @@ def test_ar05_the_page_offers_no_decision_on_the_readers_own_access(client, cast
     page = client.get(url("detail", cast, review.pk) + "?show=all").content.decode()
     assert reverse("reviews:decide", args=[cast.eddys.pk, review.pk, own.pk]) not in page
     response = client.post(url("decide", cast, review.pk, own.pk), {"decision": "keep"})
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert b"AR-05" in response.content
 
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from posc.policy import NotAuthorized, PolicyViolation
-from providers.models import Access, PrimaryChangeRequest, Service
+from providers import authority
+from providers.models import Access, PrimaryChangeRequest
 from providers.services import (
     backup_appoint,
     change_request_approve,
@@ -26,7 +27,7 @@ from tests.helpers import assert_permissions_match_access, audit_count, held, se
 
 
 def grantable_codes(pidsl) -> set[str]:
-    return set(Service.objects.grantable_at(pidsl).values_list("code", flat=True))
+    return {s.code for s in authority.administrator_services(pidsl)}
 
 
 def open_roles(pidsl, role) -> list:

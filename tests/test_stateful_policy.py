@@ -23,14 +23,13 @@ from hypothesis.stateful import (
 
 from audit.models import AuditEvent
 from posc.policy import PolicyViolation
-from providers import catalog
+from providers import authority, catalog
 from providers.models import (
     Access,
     Notification,
     Organization,
     PidSlUserObjectPermission,
     PrimaryChangeRequest,
-    Service,
 )
 from providers.services import backup_appoint, change_request_approve, change_request_file
 from subordinates.services import (
@@ -133,7 +132,7 @@ class PolicyMachine(RuleBasedStateMachine):
         action, of a PID/SL of the user's home organization (MassHealth when it has none)."""
         if not who.startswith("@"):
             return self.user(who)
-        links = Access.objects.open().administrators().select_related("user")
+        links = authority.administrator_links().select_related("user")
         if code is not None:
             links = links.filter(pidsl=self.pidsls[code])
         else:
@@ -254,7 +253,7 @@ class PolicyMachine(RuleBasedStateMachine):
             if access.role == Access.Role.SUBORDINATE:
                 assert catalog.MANAGE_SUBORDINATES not in held, f"PU-04: {where}"
             else:
-                grantable = set(Service.objects.grantable_at(access.pidsl).values_list("code", flat=True))
+                grantable = {s.code for s in authority.administrator_services(access.pidsl)}
                 assert held == grantable, f"PU-05: {where}"
             assert catalog.PORTAL_SERVICES in held, f"SV-01: {where}"
             if not org.is_long_term_care:

@@ -211,8 +211,32 @@ def test_us01_the_same_person_is_refused_with_an_offer_to_link(client, cast, car
 
     assert response.status_code == 400
     assert any("This person already has user ID carol" in e and "(US-01)" in e for e in top_errors(response))
-    assert response.context["link_offer"] == carol
+    assert response.context["link_username"] == "carol"
     assert url("link", pidsl=cast.pidsl_a.code) + "?username=carol" in page(response)
+    assert db_state() == before
+
+
+def test_us01_another_organization_learns_no_user_id(client, cast, carol):
+    """LK-03: erin (Other Clinic) types Eddy's carol's identity; the refusal does not name carol."""
+    client.force_login(cast.erin)
+    before = db_state()
+
+    response = client.post(
+        url("add", pidsl=cast.pidsl_x.code),
+        new_person(
+            last_name=carol.last_name,
+            first_name=carol.first_name,
+            birth_date=f"{carol.birth_month:02d}/{carol.birth_day:02d}",
+            pin=carol.pin,
+            email="someone.else@example.org",
+            zip_code="01002",
+        ),
+    )
+
+    assert response.status_code == 400
+    assert any("already has a user ID with another organization" in e for e in top_errors(response))
+    assert "carol" not in page(response)
+    assert "link_username" not in response.context
     assert db_state() == before
 
 

@@ -7,7 +7,7 @@ from audit.models import AuditEvent
 from providers.models import Access, Notification
 from tests import factories
 from tests.helpers import audit_count, held
-from tests.view_helpers import db_state, field_errors, page, services_errors, top_errors, url
+from tests.view_helpers import db_state, field_errors, page, services_errors, url
 
 
 def link_url(cast):
@@ -104,7 +104,9 @@ def test_lk01_username_and_last_name_must_both_match(client, cast, outsider, use
     response = client.post(link_url(cast), link_data(cast, username=username, last_name=last_name))
 
     assert response.status_code == 400
-    assert field_errors(response, "username") == ["No user has that user ID and last name. Both must match. (LK-01)"]
+    assert field_errors(response, "username") == [
+        "No user you can choose here has that user ID and last name. Both must match. (LK-01)"
+    ]
     assert db_state() == before
 
 
@@ -127,7 +129,7 @@ def test_a_deactivated_user_is_refused(client, cast):
     response = client.post(link_url(cast), link_data(cast))
 
     assert response.status_code == 400
-    assert any("(US-06)" in e for e in top_errors(response))
+    assert any("(US-06)" in e for e in field_errors(response, "username"))
     assert db_state() == before
 
 

@@ -116,7 +116,7 @@ def test_pu06_a_primary_user_cannot_be_deactivated(client, cast, actor, target):
 
     response = client.post(url("deactivate", user_id=getattr(cast, target).pk))
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert "(PU-06)" in page(response)
     assert db_state() == before
 
@@ -127,7 +127,7 @@ def test_deactivating_oneself_is_refused(client, cast):
 
     response = client.post(url("deactivate", user_id=cast.bob.pk))
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert "(US-06)" in page(response)
     assert db_state() == before
 
@@ -139,7 +139,7 @@ def test_deactivating_twice_is_refused(client, cast):
 
     response = client.post(url("deactivate", user_id=cast.carol.pk))
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert db_state() == before
 
 

@@ -72,7 +72,7 @@ def test_pu06_the_primary_user_cannot_be_removed(client, cast, actor):
 
     response = client.post(remove_url(cast, cast.alice))
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert "(PU-06)" in page(response)
     assert db_state() == before
     assert cast.access(cast.alice, cast.pidsl_a).role == Access.Role.PRIMARY

@@ -36,13 +36,18 @@ def test_it_issues_a_temporary_password(client, cast, actor):
     assert password not in str(event.after)
 
 
-def test_an_outside_user_linked_here_can_be_reset(client, cast):
+def test_lk03_an_outside_user_linked_here_is_not_reset_here(client, cast):
+    """The takeover finding: a PID/SL that links another organization's user cannot reset it."""
     client.force_login(cast.alice)
+    before = db_state()
 
     response = client.post(reset_url(cast, cast.biller))
 
-    assert response.status_code == 200
-    assert fresh(cast.biller).must_change_password is True
+    assert response.status_code == 403
+    assert "Bay State Billing" in page(response) and "(LK-03)" in page(response)
+    assert 'data-testid="temporary-password"' not in page(response)
+    assert fresh(cast.biller).must_change_password is False
+    assert db_state() == before
 
 
 def test_it_rejects_get(client, cast):
@@ -69,7 +74,7 @@ def test_us05_an_administrators_password_is_not_reset_here(client, cast, actor, 
 
     response = client.post(reset_url(cast, getattr(cast, target)))
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert "(US-05)" in page(response)
     assert 'data-testid="temporary-password"' not in page(response)
     assert db_state() == before
@@ -86,6 +91,6 @@ def test_us05_a_subordinate_who_is_primary_elsewhere_is_not_reset_here(client, c
 
     response = client.post(reset_url(cast, cast.dave))
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert "(US-05)" in page(response)
     assert db_state() == before

@@ -5,26 +5,26 @@ import csv
 import io
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from audit.models import AccessReview, ReviewItem
 from audit.reviews import review_keep_remaining
+from providers import authority
 from providers.models import Access
 
 
 def _other_sites_decide(review):
-    """The other sites' administrators and rpatel (for mhughes's own item, AR-05) do their part."""
-    users = get_user_model().objects
-    rpatel = users.get(username="rpatel")
-    for admin in Access.objects.open().administrators().filter(pidsl__organization=review.organization):
+    """The other sites' administrators do their part (through the service: not this test's walk)."""
+    for admin in authority.administrator_links().filter(pidsl__organization=review.organization):
         if admin.pidsl.service_location != "A":
             review_keep_remaining(actor=admin.user, review=review)
-    mhughes_item = ReviewItem.objects.get(review=review, user__username="mhughes")
-    from audit.reviews import review_decide
 
-    review_decide(actor=rpatel, item=mhughes_item, decision="keep")
+
+def _open_review(page, review):
+    page.get_by_role("navigation", name="Provider Services").get_by_role("link", name="Access Reviews").click()
+    page.get_by_role("link", name="Eddy's Group Practice").click()
+    page.get_by_role("link", name=f"{review.period_start:%m/%d/%Y} – {review.period_end:%m/%d/%Y}").click()
 
 
 def decide(page, username, decision, shot=None):
@@ -41,6 +41,21 @@ def decide(page, username, decision, shot=None):
 def test_mhughes_completes_the_review_and_compliance_downloads_it(page, sign_in, shot, demo):
     review = AccessReview.objects.get(organization__name="Eddy's Group Practice", status="open")
     _other_sites_decide(review)
+
+    # AR-05, in the browser: rpatel, the backup, decides mhughes's own item on the page.
+    sign_in("rpatel")
+    _open_review(page, review)
+    expect(page.get_by_role("row").filter(has_text="rpatel").first).to_contain_text(
+        "Decided by the other administrator"
+    )
+    decide(page, "mhughes", "keep", shot)
+    decided_rows = (
+        page.get_by_role("row").filter(has_text="mhughes").filter(has=page.get_by_role("button", name="Decide"))
+    )
+    expect(decided_rows).to_have_count(0)
+    mhughes_item = ReviewItem.objects.get(review=review, user__username="mhughes", pidsl__service_location="A")
+    assert mhughes_item.decision == "keep" and mhughes_item.decided_by.username == "rpatel"
+    page.get_by_role("button", name="Logout").click()
 
     sign_in("mhughes")
     page.get_by_role("navigation", name="Provider Services").get_by_role("link", name="Access Reviews").click()

@@ -240,10 +240,11 @@ class Command(BaseCommand):
         """Eddy's access reviews: one completed last quarter, one due in five days."""
         from audit.models import AccessReview
         from audit.reviews import review_complete, review_create, review_keep_remaining
+        from providers import authority
         from providers.models import Access
 
         past = review_create(organization=eddys, actor=admins[0])
-        deciders = admins + [a.user for a in Access.objects.open().filter(pidsl__in=backups, role="backup")]
+        deciders = admins + [a.user for a in Access.objects.open().filter(pidsl__in=backups, role=authority.BACKUP)]
         for person in deciders:
             review_keep_remaining(actor=person, review=past)
         review_complete(actor=admins[0], review=past, attested=True)
