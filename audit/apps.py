@@ -2,9 +2,13 @@ from django.apps import AppConfig
 
 
 class AuditConfig(AppConfig):
+    """The audit trail (the ground: records, chain, who reads what) and, above it, its three parts:
+    reviews, compliance and the trail screens (audit/reviews, audit/compliance, audit/trail)."""
+
     default_auto_field = "django.db.models.BigAutoField"
     name = "audit"
 
     def ready(self):
-        # Celery's autodiscovery reads tasks.py; the review tasks live beside it.
-        from . import review_tasks  # noqa: F401
+        # Celery's autodiscovery reads <app>.tasks only; the parts keep their tasks beside them.
+        from .compliance import tasks as compliance_tasks  # noqa: F401
+        from .reviews import tasks as review_tasks  # noqa: F401

@@ -257,7 +257,7 @@ class Report(models.Model):
 
 
 class FindingSnapshot(models.Model):
-    """One organization's compliance findings as the nightly scan found them (audit/findings.py),
+    """One organization's compliance findings as the nightly scan found them (audit/compliance/findings.py),
     so the compliance page can say when the scan last ran and a night can be compared with the next."""
 
     organization = models.ForeignKey(

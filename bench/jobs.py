@@ -36,7 +36,7 @@ def _peak_mb() -> float:
 
 def copy_seconds(org_id: int) -> float:
     """psql's own COPY of the User Access Report's rows: the floor the report is held to."""
-    from audit.reports import _USER_ACCESS_SQL
+    from audit.reviews.reports import _USER_ACCESS_SQL
 
     with connection.cursor() as cursor:
         query = cursor.cursor.mogrify(_USER_ACCESS_SQL, [org_id]).decode()
@@ -48,7 +48,7 @@ def copy_seconds(org_id: int) -> float:
 
 
 def job_report(org_id: int) -> dict:
-    from audit.reports import report_build
+    from audit.reviews.reports import report_build
 
     report = Report.objects.create(
         organization_id=org_id, kind=Report.Kind.USER_ACCESS_CSV, requested_at=timezone.now()
@@ -59,7 +59,7 @@ def job_report(org_id: int) -> dict:
 
 
 def job_review(org_id: int) -> dict:
-    from audit.reviews import review_create
+    from audit.reviews.services import review_create
 
     started = time.monotonic()
     review = review_create(organization=Organization.objects.get(pk=org_id), due_in_days=30)
@@ -68,7 +68,7 @@ def job_review(org_id: int) -> dict:
 
 
 def job_daily() -> dict:
-    from audit.reminders import reviews_daily
+    from audit.reviews.reminders import reviews_daily
 
     started = time.monotonic()
     first = reviews_daily()

@@ -15,7 +15,7 @@ urlpatterns = [
     path("providers/", include("providers.urls")),
     path("agency/admin/", admin.site.urls),
     path("agency/", include("providers.agency_urls")),
-    path("compliance/", include("audit.compliance_urls")),
-    path("audit/", include("audit.urls")),
-    path("reviews/", include("audit.review_urls")),
+    path("compliance/", include("audit.compliance.urls")),
+    path("audit/", include("audit.trail.urls")),
+    path("reviews/", include("audit.reviews.urls")),
 ]

@@ -123,10 +123,6 @@ def is_primary_anywhere(user) -> bool:
     return Access.objects.open().filter(user=user, role=PRIMARY).exists()
 
 
-def is_administrator_anywhere(user) -> bool:
-    return administrator_links().filter(user=user).exists()
-
-
 def pidsl_roles(actor, organization_id: int) -> dict[int, str]:
     """{PID/SL id: role} where the actor is Primary User or backup in this organization."""
     if not actor.is_active:
@@ -187,11 +183,6 @@ def check_primary_cap(user) -> None:
 
 
 # --- acting on a user's account (LK-03, US-05, US-06) ------------------------------------------
-
-
-def home_administrators(user) -> QuerySet[Access]:
-    """The administrator links of the user's home organization: those who own the account (LK-03)."""
-    return administrator_links().filter(pidsl__organization_id=user.home_organization_id, user__is_active=True)
 
 
 def account_refusal(

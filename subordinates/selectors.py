@@ -56,11 +56,3 @@ def notifications_for(user):
         .select_related("subject_user", "pidsl", "organization")
         .order_by("-created_at")
     )
-
-
-def users_matching(*, organization_id: int, term: str):
-    term = term.strip()
-    qs = organization_users(organization_id=organization_id)
-    if term:
-        qs = qs.filter(Q(username__istartswith=term) | Q(last_name__istartswith=term))
-    return qs

@@ -179,7 +179,7 @@ class BroadcastMessageFactory(factory.django.DjangoModelFactory):
 
 
 class AccessReviewFactory(factory.django.DjangoModelFactory):
-    """An empty review row; use audit.reviews.review_create for one with its snapshot."""
+    """An empty review row; use audit.reviews.services.review_create for one with its snapshot."""
 
     class Meta:
         model = AccessReview
@@ -214,7 +214,7 @@ class ReviewReminderFactory(factory.django.DjangoModelFactory):
 
 
 class ReportFactory(factory.django.DjangoModelFactory):
-    """A pending report row; audit.reports.report_build makes its file."""
+    """A pending report row; audit.reviews.reports.report_build makes its file."""
 
     class Meta:
         model = Report

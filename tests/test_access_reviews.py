@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from audit import reviews
 from audit.models import AccessReview, AuditEvent, Report, ReviewItem
-from audit.reports import report_build, report_path
+from audit.reviews import services as reviews
+from audit.reviews.reports import report_build, report_path
 from posc.policy import PolicyViolation
 from providers.models import Access, Organization
 from tests.helpers import assert_permissions_match_access, held, services
@@ -164,7 +164,7 @@ def test_ar04_a_built_report_never_changes(cast, review, django_capture_on_commi
 
 
 def test_a_worker_killed_mid_build_leaves_no_half_report_and_a_retry_finishes(cast, monkeypatch):
-    from audit import reports as reports_module
+    from audit.reviews import reports as reports_module
 
     report = reviews.user_access_report_request(actor=cast.alice, organization=cast.eddys)
 

@@ -11,7 +11,7 @@ import pytest
 
 from accounts.services import lockout_clear
 from audit.models import AuditEvent, ReviewItem
-from audit.reviews import review_create, review_decide, review_keep_remaining
+from audit.reviews.services import review_create, review_decide, review_keep_remaining
 from posc.policy import PolicyViolation
 from providers import authority, catalog
 from providers.models import Access, Notification

@@ -14,9 +14,9 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from audit import reviews
 from audit.models import ReviewReminder
-from audit.review_tasks import report_build_task, reviews_daily
+from audit.reviews import services as reviews
+from audit.reviews.tasks import report_build_task, reviews_daily
 from posc.celery import app
 from providers.models import Notification
 

@@ -1,11 +1,11 @@
-"""The nightly compliance scan (audit.tasks.compliance_scan, CELERY_BEAT_SCHEDULE): one snapshot
+"""The nightly compliance scan (audit.compliance.tasks.compliance_scan, CELERY_BEAT_SCHEDULE): one snapshot
 per organization, holding what the compliance page would have shown at that moment."""
 
 from django.conf import settings
 from django.urls import reverse
 
+from audit.compliance.tasks import compliance_scan
 from audit.models import FindingSnapshot
-from audit.tasks import compliance_scan
 from providers.models import Organization
 
 
@@ -39,5 +39,5 @@ def test_the_page_says_when_the_scan_last_ran(client, cast):
 
 def test_the_scan_runs_nightly():
     entry = settings.CELERY_BEAT_SCHEDULE["compliance-scan"]
-    assert entry["task"] == "audit.tasks.compliance_scan"
+    assert entry["task"] == "audit.compliance.tasks.compliance_scan"
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({2}, {0})

@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from audit import findings
-from audit.compliance_views import PREVIEW
+from audit.compliance import findings
+from audit.compliance.views import PREVIEW
 from audit.models import AccessReview, AuditEvent
 from tests import factories
 from tests.view_helpers import is_sign_in_redirect, page

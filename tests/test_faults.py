@@ -28,9 +28,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 import posc.settings.base as production_settings
-from audit import reports, reviews
 from audit.models import Report
-from audit.review_tasks import report_build_task, reports_sweep
+from audit.reviews import reports
+from audit.reviews import services as reviews
+from audit.reviews.tasks import report_build_task, reports_sweep
 from posc.celery import app
 from providers.models import Access, Notification
 from providers.tasks import notifications_deliver
@@ -177,7 +178,7 @@ def test_with_redis_down_pages_work_and_the_work_waits_in_the_database(cast, cli
 
         # The work that would have gone to Celery is in the database, waiting.
         assert "Task providers.tasks.notifications_deliver left for its periodic sweep" in caplog.text
-        assert "Task audit.review_tasks.report_build_task left for its periodic sweep" in caplog.text
+        assert "Task audit.reviews.tasks.report_build_task left for its periodic sweep" in caplog.text
         waiting = Notification.objects.filter(delivered_at__isnull=True)
         assert set(waiting.values_list("organization__name", "kind")) == {
             ("Bay State Billing", Notification.Kind.OUTSIDE_REMOVE),  # LK-03: the home organization

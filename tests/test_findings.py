@@ -1,4 +1,4 @@
-"""Compliance findings (audit/findings.py): each "finding" rule of POLICY.md reports the state it
+"""Compliance findings (audit/compliance/findings.py): each "finding" rule of POLICY.md reports the state it
 names and stays quiet when the state is fixed. The cast's Eddy's is compliant except that B has
 no backup (PU-03); the `compliant` fixture appoints frank there."""
 
@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.findings import RULES, findings_for_organization
+from audit.compliance.findings import RULES, findings_for_organization
 from audit.models import AccessReview, AuditEvent
 from providers import authority
 from providers.models import Access, Organization

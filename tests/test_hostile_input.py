@@ -23,7 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import mfa
 from accounts.models import Terms
-from audit import reviews
+from audit.reviews import services as reviews
 from providers import registration
 from providers.models import Access, Organization
 from tests import factories

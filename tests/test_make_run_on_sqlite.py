@@ -24,7 +24,7 @@ def test_the_migrations_and_the_demo_run_on_sqlite(tmp_path):
     }
     env.pop("REDIS_URL", None)
     # The nightly compliance scan runs every finding rule's query (window functions, EXISTS) there too.
-    scan = ["shell", "-c", "from audit.tasks import compliance_scan; compliance_scan()"]
+    scan = ["shell", "-c", "from audit.compliance.tasks import compliance_scan; compliance_scan()"]
     for command in (["migrate", "--no-input", "-v", "0"], ["seed_demo"], scan, ["migrate", "audit", "0012", "-v", "0"]):
         done = subprocess.run(
             [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300

@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from audit import reviews
 from audit.models import AccessReview, ReviewReminder
-from audit.reminders import reviews_daily
+from audit.reviews import services as reviews
+from audit.reviews.reminders import reviews_daily
 from providers.models import Notification, Organization
 
 

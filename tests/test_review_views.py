@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from audit import reviews
 from audit.models import AuditEvent, Report, ReviewItem
-from audit.reports import report_build
+from audit.reviews import services as reviews
+from audit.reviews.reports import report_build
 from providers.models import Access
 from tests import factories
 

@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 
 from audit.chain import chain_verify
 from providers.models import Access, Organization, PidSl
-from providers.scale import SIZES
+from scaledata.generator import SIZES
 from tests.helpers import assert_listed_links_match_access, assert_permissions_match_access
 
 SMALL = SIZES["small"]

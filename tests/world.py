@@ -13,8 +13,9 @@ from django.conf import settings
 from django.db import transaction
 from django.test import Client
 
-from audit import reports, reviews
 from audit.models import AccessReview, Report, ReviewItem
+from audit.reviews import reports
+from audit.reviews import services as reviews
 from providers import services as provider_services
 from providers.models import PrimaryChangeRequest
 from subordinates import services as subordinate_services

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from audit.models import AccessReview, ReviewItem
-from audit.reviews import review_keep_remaining
+from audit.reviews.services import review_keep_remaining
 from providers import authority
 from providers.models import Access
 

@@ -239,7 +239,7 @@ class Command(BaseCommand):
     def _review_history(self, eddys, admins, backups):
         """Eddy's access reviews: one completed last quarter, one due in five days."""
         from audit.models import AccessReview
-        from audit.reviews import review_complete, review_create, review_keep_remaining
+        from audit.reviews.services import review_complete, review_create, review_keep_remaining
         from providers import authority
         from providers.models import Access
 

@@ -4,7 +4,7 @@ attestation, then every item with services before and after, decision, time and 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from .models import AccessReview, ReviewItem
+from ..models import AccessReview, ReviewItem
 
 COLUMNS = (
     ("PID/SL", 24),

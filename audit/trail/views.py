@@ -20,9 +20,9 @@ from django.views import View
 
 from providers.authority import trail_scope
 
+from ..models import AuditEvent
+from ..services import audit_record
 from .forms import AuditTrailFilterForm
-from .models import AuditEvent
-from .services import audit_record
 
 PAGE_SIZE = 25
 TEMPLATE = "audit/trail.html"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import trail_views
+from . import views as trail_views
 
 app_name = "audit"
 

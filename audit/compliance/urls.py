@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import compliance_views
+from . import views as compliance_views
 
 app_name = "compliance"
 

@@ -6,10 +6,9 @@ from datetime import date
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 
-from providers import catalog
-from providers.models import PidSl, Service
+from providers.models import PidSl
 
-from .models import AuditEvent, ReviewItem
+from ..models import AuditEvent
 
 # Bounds keep the day arithmetic of the date range clear of date.min/date.max (never a 500).
 _date_bounds = [
@@ -75,18 +74,3 @@ class AuditTrailFilterForm(forms.Form):
             if value not in (None, "")
         ]
         return ", ".join(parts) or "no filters"
-
-
-class DecisionForm(forms.Form):
-    """One review item's decision. The services are parsed into catalog services; whether the
-    PID/SL allows them is the service's question (SV-02), answered with their names."""
-
-    decision = forms.ChoiceField(choices=ReviewItem.Decision.choices)
-    services = forms.ModelMultipleChoiceField(queryset=Service.objects.all(), to_field_name="code", required=False)
-
-    def clean_services(self):
-        services = list(self.cleaned_data["services"])
-        # SV-01: Primary Portal User is always held; its box is shown checked and disabled.
-        if not any(s.code == catalog.PORTAL_SERVICES for s in services):
-            services += list(Service.objects.filter(code=catalog.PORTAL_SERVICES))
-        return services

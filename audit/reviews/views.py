@@ -15,12 +15,12 @@ from posc.policy import PolicyViolation
 from providers import authority
 from providers.models import Organization, Service
 
-from . import reviews
-from .access import OrganizationViewerMixin
+from ..access import OrganizationViewerMixin
+from ..models import AccessReview, AuditEvent, Report, ReviewItem
+from ..services import audit_record
+from . import services as reviews
 from .forms import DecisionForm
-from .models import AccessReview, AuditEvent, Report, ReviewItem
 from .reports import report_path
-from .services import audit_record
 
 PAGE_SIZE = 25
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from providers.models import ComplianceAssignment, Notification, Organization
 from providers.notifications import notifications_save
 
-from .models import AccessReview, ReviewReminder
-from .reviews import next_review_date, review_create
+from ..models import AccessReview, ReviewReminder
+from .services import next_review_date, review_create
 
 DAILY_JOB_LOCK = 7_260_001  # pg advisory lock key: one daily job at a time
 ESCALATE_EVERY_DAYS = 7

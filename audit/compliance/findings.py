@@ -34,7 +34,7 @@ from django.utils import timezone
 from providers import authority
 from providers.models import Access, Organization, PidSl
 
-from .models import AccessReview, AuditEvent
+from ..models import AccessReview, AuditEvent
 
 HIGH = "high"
 MEDIUM = "medium"

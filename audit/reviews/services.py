@@ -18,9 +18,9 @@ from providers import authority, catalog
 from providers.models import Access, Organization, Service
 from subordinates import services as subordinate_services
 
-from .models import AccessReview, AuditEvent, Report, ReviewItem
+from ..models import AccessReview, AuditEvent, Report, ReviewItem
+from ..services import audit_event, audit_record, audit_records
 from .reports import report_enqueue
-from .services import audit_event, audit_record, audit_records
 
 ATTESTATION = (
     "I validated that every user listed is actively performing services for the organization, "
@@ -98,7 +98,7 @@ def _snapshot_items(review: AccessReview) -> int:
             findings.append("US-06")
         if (a.user.last_login or a.granted_at) < params["inactive"]:
             findings.append("US-07")
-        held = sum(1 for s in a.services.all() if not s.is_admin_only)
+        held = sum(1 for s in a.services.all() if s.constraint != params["admin_only"])
         if a.role == authority.SUBORDINATE and held >= params["full"]:
             findings.append("SV-04")
         items.append(

@@ -3,8 +3,8 @@ from django.utils import timezone
 
 from providers.models import Organization
 
+from ..models import FindingSnapshot
 from .findings import finding_counts, findings_for_organizations
-from .models import FindingSnapshot
 
 # Each batch costs the rule queries once, whatever its organizations' size; batches keep the
 # rows one scan holds in memory bounded.

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from posc.queue import task_send
 
-from .models import AccessReview, Report
+from ..models import AccessReview, Report
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +175,7 @@ def _write(report: Report, out: _HashingWriter) -> int:
     if report.kind == Report.Kind.REVIEW_CSV:
         out.write(_review_preamble(review).encode())
         return _copy_csv(out, _REVIEW_SQL, [review.pk], REVIEW_COLUMNS)
-    from .review_pdf import review_pdf
+    from .pdf import review_pdf
 
     return review_pdf(review, out)
 
@@ -225,7 +225,7 @@ def report_enqueue(report: Report) -> None:
     """Ask a worker after commit; with the broker down the sweep picks it up later."""
 
     # The page polls the Report row; a broker outage leaves the row for reports_sweep.
-    transaction.on_commit(lambda: task_send("audit.review_tasks.report_build_task", report.pk))
+    transaction.on_commit(lambda: task_send("audit.reviews.tasks.report_build_task", report.pk))
 
 
 def reports_stale(*, older_than: timedelta = timedelta(minutes=10)):

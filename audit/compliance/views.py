@@ -1,4 +1,4 @@
-"""The organization's Compliance page: its findings (audit/findings.py), computed on every load.
+"""The organization's Compliance page: its findings (audit/compliance/findings.py), computed on every load.
 
 Each rule shows its count and its first findings; a rule with more has its own paginated page
 (an organization of the state's size has hundreds of thousands of inactive-user findings).
@@ -15,10 +15,10 @@ from django.views import View
 from providers import authority
 from providers.models import Organization
 
-from .access import OrganizationViewerMixin
+from ..access import OrganizationViewerMixin
+from ..models import AuditEvent, FindingSnapshot
+from ..services import audit_record
 from .findings import RULES, matches_for_organization, rule_matches
-from .models import AuditEvent, FindingSnapshot
-from .services import audit_record
 
 PAGE_SIZE = 25
 # Findings a rule shows on the organization's page before "Show all".

@@ -1,6 +1,6 @@
 """python manage.py generate_scale_data [--size default|small] [--seed N]
 
-Builds the issue 6 data set on PostgreSQL with COPY (see providers/scale.py for its shape).
+Builds the issue 6 data set on PostgreSQL with COPY (see scaledata/generator.py for its shape).
 """
 
 import time
@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from providers.models import Organization
-from providers.scale import SIZES, ScaleData
+from scaledata.generator import SIZES, ScaleData
 
 
 class Command(BaseCommand):

@@ -1,0 +1,23 @@
+"""The access review's forms: they parse what a reviewer sent; the services decide."""
+
+from django import forms
+
+from providers import catalog
+from providers.models import Service
+
+from ..models import ReviewItem
+
+
+class DecisionForm(forms.Form):
+    """One review item's decision. The services are parsed into catalog services; whether the
+    PID/SL allows them is the service's question (SV-02), answered with their names."""
+
+    decision = forms.ChoiceField(choices=ReviewItem.Decision.choices)
+    services = forms.ModelMultipleChoiceField(queryset=Service.objects.all(), to_field_name="code", required=False)
+
+    def clean_services(self):
+        services = list(self.cleaned_data["services"])
+        # SV-01: Primary Portal User is always held; its box is shown checked and disabled.
+        if not any(s.code == catalog.PORTAL_SERVICES for s in services):
+            services += list(Service.objects.filter(code=catalog.PORTAL_SERVICES))
+        return services

@@ -1,0 +1,1 @@
+"""The Audit Trail screen and its CSV export (AU-01)."""
