@@ -4,14 +4,11 @@ are appointed to; a Primary User or backup reads the organizations of the PID/SL
 administer. Compliance officers change nothing (their screens have no writes)."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
+from posc import screens
 from providers import authority
 from providers.models import Organization
-
-from .models import AuditEvent
-from .services import audit_record
 
 
 class OrganizationViewerMixin(LoginRequiredMixin):
@@ -22,11 +19,10 @@ class OrganizationViewerMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         self.organization = get_object_or_404(Organization, pk=kwargs.get("org"))
         if not authority.may_view_organization(request.user, self.organization.pk):
-            audit_record(
-                action=AuditEvent.Action.ACCESS_REFUSED,
-                actor=request.user,
-                organization=self.organization,
+            screens.refuse(
+                request,
+                "You may not see this organization's compliance data.",
                 detail="compliance data of another organization",
+                organization=self.organization,
             )
-            raise PermissionDenied("You may not see this organization's compliance data.")
         return super().dispatch(request, *args, **kwargs)

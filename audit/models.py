@@ -80,8 +80,8 @@ class AuditEvent(models.Model):
     organization = models.ForeignKey(
         "providers.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    # LK-03: the target user's home organization when it is not the record's own, so the home
-    # organization's trail shows what another organization (or the agency) did to its user.
+    # LK-03: the target user's home organization, on what was done to the user's account and on what
+    # another organization did to its user, so the home organization's trail shows both.
     home_organization = models.ForeignKey(
         "providers.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )

@@ -9,6 +9,17 @@ from .chain import chain_append, chain_extend
 from .context import client_ip
 from .models import AuditEvent
 
+# What is done to a user's account rather than at a PID/SL (LK-03: the home organization's).
+ACCOUNT_ACTIONS = frozenset(
+    {
+        AuditEvent.Action.PASSWORD_RESET,
+        AuditEvent.Action.LOCKOUT_CLEAR,
+        AuditEvent.Action.USER_UPDATE,
+        AuditEvent.Action.USER_DEACTIVATE,
+        AuditEvent.Action.USER_REACTIVATE,
+    }
+)
+
 _SENSITIVE = frozenset({"pin", "birth_month", "birth_day", "password", "date_of_birth", "temporary_password"})
 
 
@@ -33,8 +44,12 @@ def audit_event(
 ) -> AuditEvent:
     if organization is None and pidsl is not None:
         organization = pidsl.organization
+    # LK-03: the home organization reads in its own trail what was done to its user's account
+    # anywhere, and what another organization did to its user at that organization's PID/SL.
     home = getattr(target_user, "home_organization_id", None)
     organization_id = organization.pk if organization is not None else None
+    if action not in ACCOUNT_ACTIONS and home == organization_id:
+        home = None
     """An unsaved record; audit_record or audit_records writes it into the chain."""
     return AuditEvent(
         at=timezone.now(),
@@ -45,7 +60,7 @@ def audit_event(
         target_username=target_user.username if target_user is not None else "",
         pidsl=pidsl,
         organization=organization,
-        home_organization_id=home if home != organization_id else None,
+        home_organization_id=home,
         before=_scrub(before),
         after=_scrub(after),
         ip_address=client_ip.get(),

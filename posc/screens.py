@@ -4,7 +4,7 @@ The Confirmation page (job aids, seeds 003: "Confirmation", Close), the refusal 
 (403 with the reason, audited: ASVS 16.3.2), and a service's refusal shown next to its field.
 """
 
-from django import forms
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from audit.models import AuditEvent
@@ -54,7 +54,14 @@ def refusal(request, exc, *, close_url: str, pidsl=None, organization=None, targ
     )
 
 
-def apply_violation(form: forms.Form, exc) -> None:
-    """Show a service's refusal next to the field it concerns, or above the form."""
-    field = getattr(exc, "field", None)
-    form.add_error(field if field in form.fields else None, exc.messages[0])
+def refuse(request, reason: str, *, detail: str, pidsl=None, organization=None):
+    """Refuse a request the actor may not make at all: the 403 page with ``reason`` (written for the
+    user), and an ACCESS_REFUSED record naming what was asked (ASVS 16.3.2)."""
+    audit_record(
+        action=AuditEvent.Action.ACCESS_REFUSED,
+        actor=request.user,
+        pidsl=pidsl,
+        organization=organization,
+        detail=detail,
+    )
+    raise PermissionDenied(reason)

@@ -1,9 +1,9 @@
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from posc import screens
 from providers import authority
 from providers.selectors import administrators_by_pidsl, service_labels_by_access, user_links, user_links_holding
 
@@ -46,6 +46,6 @@ def area(request, slug):
     links = user_links_holding(request.user, area.services)
     page = Paginator(links, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     if not page.object_list:
-        raise PermissionDenied("You hold no service of this area.")
+        screens.refuse(request, "You hold no service of this area.", detail=f"area {slug}")
     rows = [(access.pidsl, access.area_services) for access in page.object_list]
     return render(request, "area.html", {"area": area, "rows": rows, "page": page})

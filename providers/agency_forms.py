@@ -4,7 +4,7 @@ from django import forms
 from django.core.validators import RegexValidator
 
 from accounts.models import pin_validator, zip_validator
-from subordinates.forms import ascii_digits, birth_validator, name_validator
+from posc.forms import ascii_digits, birth_validator, name_validator, no_nul
 
 from .models import BroadcastMessage, Organization, PidSl
 
@@ -138,3 +138,24 @@ class BroadcastForm(forms.ModelForm):
 
 class UserSearchForm(forms.Form):
     q = forms.CharField(label="User ID or last name", max_length=150)
+
+
+class ChangeDecisionForm(forms.Form):
+    """Approve or reject a Primary User change request (PU-06)."""
+
+    request_id = forms.IntegerField(min_value=1)
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    note = forms.CharField(max_length=500, required=False, validators=[no_nul])
+
+
+class UserActionForm(forms.Form):
+    """What agency staff do to a user from Users (US-05, US-06, AU-01)."""
+
+    action = forms.ChoiceField(
+        choices=[
+            ("reset", "Reset password"),
+            ("deactivate", "Deactivate"),
+            ("reactivate", "Reactivate"),
+            ("compliance", "Make compliance officer"),
+        ]
+    )

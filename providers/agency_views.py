@@ -5,23 +5,22 @@ from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 
-from audit.models import AuditEvent
-from audit.services import audit_record
 from posc import screens
+from posc.forms import apply_violation
 from posc.policy import PolicyViolation
-from posc.screens import apply_violation
 from subordinates import services as subordinate_services
 
 from . import registration, services
-from .agency_forms import AddPidSlForm, BroadcastForm, EnrollForm, UserSearchForm
+from .agency_forms import AddPidSlForm, BroadcastForm, ChangeDecisionForm, EnrollForm, UserActionForm, UserSearchForm
 from .models import BroadcastMessage, PrimaryChangeRequest
 
 PAGE_SIZE = 25
@@ -33,8 +32,7 @@ class AgencyRequiredMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         if not (request.user.is_active and request.user.is_agency_staff):
-            audit_record(action=AuditEvent.Action.ACCESS_REFUSED, actor=request.user, detail="agency screen")
-            raise PermissionDenied("For MassHealth agency staff only.")
+            screens.refuse(request, "This page is for MassHealth agency staff only.", detail="agency screen")
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -134,23 +132,26 @@ class ChangeRequestsView(AgencyRequiredMixin, View):
         return render(request, "agency/change_requests.html", {"page": page})
 
     def post(self, request):
-        # A non-number would reach the pk lookup and fail with a 500.
-        request_id = request.POST.get("request_id", "")
-        change = get_object_or_404(PrimaryChangeRequest, pk=int(request_id) if request_id.isdecimal() else 0)
-        decision = request.POST.get("decision")
-        note = request.POST.get("note", "").replace("\x00", "")[:500]  # PostgreSQL refuses NUL (a 500)
+        back = reverse("agency:change_requests")
+        form = ChangeDecisionForm(request.POST)
+        if "request_id" in form.errors:
+            raise Http404("No such change request.")
+        if not form.is_valid():
+            # Bad input (no decision, a request number that is not one): 400, nothing changed.
+            field, errors = next(iter(form.errors.items()))
+            return _result(request, "", refused=PolicyViolation("PU-06", errors[0], field=field), back=back)
+        change = get_object_or_404(PrimaryChangeRequest, pk=form.cleaned_data["request_id"])
+        decision, note = form.cleaned_data["decision"], form.cleaned_data["note"]
         try:
             if decision == "approve":
                 services.change_request_approve(actor=request.user, request=change, note=note)
                 message = f"{change.new_primary.username} is now the Primary User of {change.pidsl.code}."
-            elif decision == "reject":
+            else:
                 services.change_request_reject(actor=request.user, request=change, note=note or "Rejected")
                 message = f"The change request for {change.pidsl.code} was rejected."
-            else:
-                raise PolicyViolation("PU-06", "Choose Approve or Reject.", field="decision")
         except ValidationError as exc:
-            return _result(request, "", refused=exc, back=reverse("agency:change_requests"))
-        return _result(request, message, back=reverse("agency:change_requests"))
+            return _result(request, "", refused=exc, back=back)
+        return _result(request, message, back=back)
 
 
 class UsersView(AgencyRequiredMixin, View):
@@ -175,9 +176,17 @@ class UserActionView(AgencyRequiredMixin, View):
 
     def post(self, request, user_id):
         target = get_object_or_404(User, pk=user_id)
-        action = request.POST.get("action")
         password = ""
         back = f"{reverse('agency:users')}?{urlencode({'q': target.username})}"
+        form = UserActionForm(request.POST)
+        if not form.is_valid():
+            return _result(
+                request,
+                "",
+                refused=PolicyViolation("US-05", "Choose an action on the user.", field="action"),
+                back=back,
+            )
+        action = form.cleaned_data["action"]
         try:
             if action == "reset":
                 # US-05: an agency account is never reset here (authority refuses it).
@@ -193,11 +202,9 @@ class UserActionView(AgencyRequiredMixin, View):
                     actor=request.user, organization=target.home_organization, user=target
                 )
                 message = f"{target.username} is now a compliance officer of {target.home_organization}."
-            elif action == "reactivate":
+            else:
                 subordinate_services.user_reactivate(actor=request.user, user=target)
                 message = f"{target.username} was reactivated."
-            else:
-                raise PolicyViolation("US-05", "Choose an action on the user.", field="action")
         except ValidationError as exc:
             return _result(request, "", refused=exc, back=back)
         return _result(request, message, back=back, temporary_password=password)

@@ -143,6 +143,17 @@ def holder_id(pidsl: PidSl, role: str) -> int | None:
     return Access.objects.open().filter(pidsl=pidsl, role=role).values_list("user_id", flat=True).first()
 
 
+def end_link_refusal(access: Access) -> PolicyViolation | None:
+    """PU-06: the Primary User is not removed from the PID/SL while Primary; a replacement is
+    approved first."""
+    if access.role == PRIMARY:
+        return PolicyViolation(
+            "PU-06",
+            _("The Primary User cannot be removed while still Primary; a replacement must be approved first."),
+        )
+    return None
+
+
 def require_administrator(actor, pidsl: PidSl) -> Access:
     """The actor is the Primary User or backup Primary User of this PID/SL (PU-04)."""
     require_active(actor)
@@ -550,28 +561,33 @@ def may_view_organization(user, organization_id: int) -> bool:
     return ids is None or organization_id in ids
 
 
-def trail_scope(user) -> Q | None:
+def trail_scope(user, *, pidsl: PidSl | None = None) -> Q | None:
     """The audit records the user may read, as a filter; None when they may read none.
-    Administrators read their PID/SLs' records and the records about their own organization's
-    users (LK-03: the home organization sees what others did to its users); compliance officers
-    their organizations'; agency staff everything (ASVS 8.2.2)."""
+    Administrators read their PID/SLs' records and what was done to their own organization's users
+    (LK-03: the home organization's, wherever it was done); compliance officers their
+    organizations' records and users; agency staff everything (ASVS 8.2.2).
+
+    ``pidsl``: the trail is being filtered to that PID/SL. When the user administers it, every
+    record there is theirs and the scope is dropped: the same rows, and the page stays an ordered
+    scan of one index (bench row "Audit trail, filtered, 5,000,000 records", p95 <= 100 ms; the
+    scope's OR over three columns made it a bitmap scan and sort, 1 -> 9 ms)."""
     if not user.is_active:
         return None
     if user.is_agency_staff:
         return Q()
     organizations = compliance_organization_ids(user)
-    pidsls = set(administered_pidsl_ids(user).values_list("pidsl_id", flat=True))
-    homes = administered_organization_ids(user)
+    links = administrator_links().filter(user=user).values_list("pidsl_id", "pidsl__organization_id")
+    pidsls = {pidsl_id for pidsl_id, _ in links}
+    homes = {organization_id for _, organization_id in links} | organizations
     if not (organizations or pidsls):
         return None
+    if pidsl is not None and pidsl.pk in pidsls:
+        return Q()
     scope = Q(pk__in=[])
     if organizations:
         scope |= Q(organization_id__in=organizations)
     if pidsls:
         scope |= Q(pidsl_id__in=pidsls)
-    # LK-03: what other organizations did to the organization's own users (the record carries the
-    # user's home organization when it differs from the acting PID/SL's).
-    homes |= organizations
     if homes:
         scope |= Q(home_organization_id__in=homes)
     return scope

@@ -82,6 +82,7 @@ def pidsl_with_service_check(user, code: str, *, provider_id: str, service_locat
 
     Every Administer Account request starts here, so it is one written-out statement: compiling
     the ORM's equivalent (select_related plus an Exists annotation) cost more than running it.
+    Kept for the bench rows "Subordinates Search Results" and "Update Subordinate page and Submit".
     """
     pidsl_fields = [f.attname for f in PidSl._meta.concrete_fields]
     org_fields = [f.attname for f in Organization._meta.concrete_fields]

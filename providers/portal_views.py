@@ -8,8 +8,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views import View
 
+from posc.forms import apply_violation
 from posc.policy import PolicyViolation
-from posc.screens import apply_violation
 
 from . import registration
 from .agency_forms import RegistrationForm

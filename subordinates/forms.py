@@ -5,27 +5,11 @@ from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
 
 from accounts.models import middle_initial_validator, pin_validator, zip_validator
+from posc.forms import ascii_digits, birth_validator, name_validator, no_nul
 from providers import authority, catalog
 from providers.models import PidSl
 
 User = get_user_model()
-
-
-def no_nul(value: str) -> None:
-    # PostgreSQL refuses a NUL byte in text (a 500); nobody types one.
-    if "\x00" in value:
-        raise forms.ValidationError("Remove the control character.")
-
-
-birth_validator = RegexValidator(r"^(0[1-9]|1[0-2])/(0[1-9]|[12][0-9]|3[01])$", "Enter the date of birth as mm/dd.")
-name_validator = RegexValidator(r"^[A-Za-z][A-Za-z' .-]*$", "Use letters, spaces, apostrophes, periods or hyphens.")
-
-
-def ascii_digits(value: str) -> None:
-    """`\\d` in the shared validators also matches other scripts' digits ("１２３４"). A PIN, ZIP code
-    or Provider ID stored so looks like another and slips past US-01's one-ID-per-person index."""
-    if any(ch.isdigit() and not ch.isascii() for ch in value):
-        raise forms.ValidationError("Use the digits 0-9.")
 
 
 class ServicesMixin:

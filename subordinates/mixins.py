@@ -1,20 +1,21 @@
 """The one object-permission check every Administer Account view uses (ASVS 8.2.2, 8.3.1)."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from audit.models import AuditEvent
-from audit.services import audit_record
+from posc import screens
 from providers import authority
 
 from . import selectors
 
 
 def refuse(request, detail: str, pidsl=None):
-    # ASVS 16.3.2: refused authorization is recorded too.
-    audit_record(action=AuditEvent.Action.ACCESS_REFUSED, actor=request.user, pidsl=pidsl, detail=detail)
-    raise PermissionDenied("You do not administer this.")
+    screens.refuse(
+        request,
+        "Only the Primary User or backup Primary User of this provider can use this page (PU-04).",
+        detail=detail,
+        pidsl=pidsl,
+    )
 
 
 class PidSlAdministratorMixin(LoginRequiredMixin):

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.views import View
 
-from posc.screens import apply_violation
+from posc.forms import apply_violation
 from providers import authority
 from providers import services as provider_services
 from providers.models import PrimaryChangeRequest

@@ -287,11 +287,9 @@ def link_end(*, actor, access: Access, reason: str = "removed by administrator")
     pidsl_lock(access.pidsl_id)
     access = _lock_access(access)
     authority.require_administrator(actor, access.pidsl)
-    if access.role == authority.PRIMARY:
-        raise PolicyViolation(
-            "PU-06",
-            _("The Primary User cannot be removed while still Primary; a replacement must be approved first."),
-        )
+    refusal = authority.end_link_refusal(access)
+    if refusal is not None:
+        raise refusal
     before = {"role": access.role, "services": service_codes(access)}
     access_close(access=access, ended_by=actor, reason=reason)
     user, pidsl = access.user, access.pidsl

@@ -4,15 +4,15 @@ Views parse input, call one service and render; every rule lives in the services
 """
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView
 
 from posc import screens
-from posc.screens import apply_violation
+from posc.forms import apply_violation
 from posc.urlcache import cached_reverse
 from providers import authority, catalog
 
@@ -65,15 +65,19 @@ def service_lists(form, saved=()) -> dict:
     }
 
 
-class ManageSubordinatesView(View):
+class ManageSubordinatesView(LoginRequiredMixin, View):
     """Choose the PID/SL in the Provider dropdown and search (names go by POST, ASVS 14.2.1)."""
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return redirect(f"{reverse('accounts:login')}?next={request.path}")
+            return self.handle_no_permission()
         self.providers = selectors.administered_pidsls(request.user)
         if not self.providers.exists():
-            raise PermissionDenied("Manage Subordinate Accounts is for Primary Users and their backups.")
+            screens.refuse(
+                request,
+                "Manage Subordinate Accounts is for Primary Users and their backups (PU-04).",
+                detail="Manage Subordinate Accounts",
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
@@ -138,6 +142,16 @@ class UpdateSubordinateView(PidSlAdministratorMixin, View):
                 "form": form,
                 **service_lists(form, saved=saved),
                 "fixed_services": access.is_administrator,
+                # What the page offers is authority's answer (LK-03, US-05, PU-06): a button that would
+                # only be refused is replaced by the reason.
+                "is_outside": access.user.home_organization_id != self.pidsl.organization_id,
+                "reset_refusal": authority.account_refusal(
+                    self.request.user,
+                    access.user,
+                    authority.RESET,
+                    owns=True if access.user.home_organization_id == self.pidsl.organization_id else None,
+                ),
+                "remove_refusal": authority.end_link_refusal(access),
             },
             status=status,
         )

@@ -66,7 +66,8 @@ def csv_rows(response) -> list[dict]:
         ("agency", EVERY),
         ("alice", {"rec-a", "rec-old"}),  # her PID/SL only: not B of her own organization, not X
         ("bob", {"rec-a", "rec-old"}),
-        ("dave", {"rec-b"}),
+        # LK-03: carol is of dave's organization, so her password reset at A is in his trail too.
+        ("dave", {"rec-b", "rec-old"}),
         ("compliance", {"rec-a", "rec-b", "rec-eddys", "rec-old"}),  # all of Eddy's
         ("erin", {"rec-x"}),  # nothing of Eddy's
     ],

@@ -405,3 +405,16 @@ def test_pu04_the_pidsls_administrators_end_a_link(cast, actor):
     access = cast.access(cast.carol, cast.pidsl_a)
     services.link_end(actor=who(cast, actor), access=access)
     assert not Access.objects.open().filter(pk=access.pk).exists()
+
+
+def test_lk03_every_administrator_of_the_home_organization_reads_its_users_account_history(cast):
+    """dave administers Eddy's other site: he co-owns carol's account (LK-03), so a reset of carol
+    done at 110000001A, and an unlock by the agency, are in his trail; erin's is not."""
+    services.password_reset_temporary(actor=cast.alice, user=cast.carol, pidsl=cast.pidsl_a)
+    lockout_clear(actor=cast.agency, user=cast.carol)
+    seen = AuditEvent.objects.filter(authority.trail_scope(cast.dave), target_user=cast.carol)
+    assert set(seen.values_list("action", flat=True)) == {
+        AuditEvent.Action.PASSWORD_RESET,
+        AuditEvent.Action.LOCKOUT_CLEAR,
+    }
+    assert not AuditEvent.objects.filter(authority.trail_scope(cast.erin), target_user=cast.carol).exists()

@@ -15,7 +15,7 @@ def test_a_refusal_says_why_inside_the_layout(client, cast):
     assert response.status_code == 403
     html = page(response)
     assert "You cannot open this page" in html
-    assert "Manage Subordinate Accounts is for Primary Users and their backups." in html
+    assert "Manage Subordinate Accounts is for Primary Users and their backups (PU-04)." in html
     assert 'class="side-nav"' in html  # the layout, with the user's navigation
     assert f'href="{reverse("home")}"' in html
 
@@ -26,7 +26,7 @@ def test_a_refusal_of_another_organizations_pidsl_says_why(client, cast):
     response = client.get(reverse("subordinates:results", kwargs={"pidsl": cast.pidsl_x.code}))
 
     assert response.status_code == 403
-    assert "You do not administer this." in page(response)
+    assert "Only the Primary User or backup Primary User of this provider can use this page (PU-04)." in page(response)
 
 
 def test_an_unknown_address_is_a_page_not_found(client, cast):

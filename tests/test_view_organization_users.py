@@ -187,3 +187,16 @@ def test_queries_do_not_grow_with_the_number_of_users(client, cast, django_asser
         response = client.get(USERS)
     assert response.context["page"].paginator.count == 51
     assert len(response.context["page"].object_list) == 25
+
+
+def test_the_buttons_are_authoritys_answers(client, cast):
+    """Organization Users shows Deactivate only where the service would accept it: not for a
+    Primary User (PU-06) or oneself, each with the reason instead."""
+    client.force_login(cast.bob)
+
+    response = client.get(url("users"))
+    body = page(response)
+
+    assert url("deactivate", user_id=cast.carol.pk) in body
+    assert url("deactivate", user_id=cast.alice.pk) not in body
+    assert "alice is a Primary User; a replacement must be approved before deactivation. (PU-06)" in body

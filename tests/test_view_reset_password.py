@@ -94,3 +94,32 @@ def test_us05_a_subordinate_who_is_primary_elsewhere_is_not_reset_here(client, c
     assert response.status_code == 403
     assert "(US-05)" in page(response)
     assert db_state() == before
+
+
+def test_lk03_the_update_page_offers_no_reset_for_an_outside_user_and_says_why(client, cast):
+    client.force_login(cast.alice)
+
+    response = client.get(access_url("update", cast.access(cast.biller, cast.pidsl_a)))
+
+    assert response.status_code == 200
+    assert 'form="reset-form"' not in page(response)
+    assert "Reset Password: Only the Primary User or backup of the user&#x27;s own organization" in page(response)
+    assert "Bay State Billing" in page(response)
+
+
+def test_the_update_page_offers_reset_for_the_organizations_own_subordinate(client, cast):
+    client.force_login(cast.alice)
+
+    response = client.get(access_url("update", cast.access(cast.carol, cast.pidsl_a)))
+
+    assert 'form="reset-form"' in page(response)
+    assert "Reset Password:" not in page(response)
+
+
+def test_pu06_the_update_page_offers_no_remove_for_the_primary_user(client, cast):
+    client.force_login(cast.bob)
+
+    response = client.get(access_url("update", cast.access(cast.alice, cast.pidsl_a)))
+
+    assert "Remove: The Primary User cannot be removed while still Primary" in page(response)
+    assert access_url("remove", cast.access(cast.alice, cast.pidsl_a)) not in page(response)

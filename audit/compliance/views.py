@@ -6,18 +6,17 @@ Readers are those of audit/access.py. A fix link shows only to those who adminis
 finding's PID/SL: a compliance officer or agency staff reads the same findings as text."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
 
+from posc import screens
 from providers import authority
 from providers.models import Organization
 
 from ..access import OrganizationViewerMixin
-from ..models import AuditEvent, FindingSnapshot
-from ..services import audit_record
+from ..models import FindingSnapshot
 from .findings import RULES, matches_for_organization, rule_matches
 
 PAGE_SIZE = 25
@@ -35,9 +34,7 @@ class ComplianceIndexView(LoginRequiredMixin, View):
             organizations = organizations.filter(pk__in=ids)
         page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
         if page.paginator.count == 0:
-            # ASVS 16.3.2: refused authorization is recorded too.
-            audit_record(action=AuditEvent.Action.ACCESS_REFUSED, actor=request.user, detail="compliance pages")
-            raise PermissionDenied("You may not see any organization's compliance data.")
+            screens.refuse(request, "You may not see any organization's compliance data.", detail="compliance pages")
         if page.paginator.count == 1:
             return redirect("compliance:organization", org=page.object_list[0].pk)
         return render(request, "audit/compliance.html", {"page": page})

@@ -21,3 +21,20 @@ class DecisionForm(forms.Form):
         if not any(s.code == catalog.PORTAL_SERVICES for s in services):
             services += list(Service.objects.filter(code=catalog.PORTAL_SERVICES))
         return services
+
+
+class ScheduleForm(forms.Form):
+    """AR-01: the number of months between reviews; which numbers are allowed is the service's."""
+
+    months = forms.IntegerField()
+
+
+class CompleteForm(forms.Form):
+    # The checkbox's own value only: a BooleanField would take any text for a yes (AR-02 attestation).
+    attested = forms.ChoiceField(choices=[("on", "I attest")], required=False)
+
+
+class PageForm(forms.Form):
+    """The page of the review a decision was made on, to return to it."""
+
+    page = forms.IntegerField(min_value=1, required=False)

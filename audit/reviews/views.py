@@ -1,7 +1,8 @@
 """Access review screens: each organization's schedule and reviews, the review itself with a
 decision per item, completion with the attestation, and the reports (AR-01..AR-05)."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
 from django.http import FileResponse, Http404, JsonResponse
@@ -19,21 +20,19 @@ from ..access import OrganizationViewerMixin
 from ..models import AccessReview, AuditEvent, Report, ReviewItem
 from ..services import audit_record
 from . import services as reviews
-from .forms import DecisionForm
+from .forms import CompleteForm, DecisionForm, PageForm, ScheduleForm
 from .reports import report_path
 
 PAGE_SIZE = 25
 
 
-class ReviewsIndexView(View):
+class ReviewsIndexView(LoginRequiredMixin, View):
     """Every organization the user may read, with its schedule and review status."""
 
     def get(self, request):
-        if not request.user.is_authenticated:
-            return redirect(f"{reverse('accounts:login')}?next={request.path}")
         ids = authority.viewable_organization_ids(request.user)
         if ids is not None and not ids:
-            raise PermissionDenied("No organization's reviews are yours to see.")
+            screens.refuse(request, "No organization's reviews are yours to see.", detail="access reviews")
         organizations = Organization.objects.all() if ids is None else Organization.objects.filter(pk__in=ids)
         organizations = organizations.annotate(
             last_completed=Max("reviews__period_end", filter=Q(reviews__status=AccessReview.Status.COMPLETED)),
@@ -99,10 +98,10 @@ class ReviewActionView(OrganizationViewerMixin, View):
     def act(self, request, review_id, item_id):
         user = request.user
         if self.action == "schedule":
-            try:
-                months = int(request.POST.get("months", ""))
-            except ValueError:
-                months = 0
+            form = ScheduleForm(request.POST)
+            # A value that is no number is left to the service's own refusal (AR-01), which comes
+            # after its check of who may set the schedule.
+            months = form.cleaned_data["months"] if form.is_valid() else 0
             reviews.review_schedule_set(actor=user, organization=self.organization, months=months)
             return redirect("reviews:organization", self.organization.pk)
         if self.action == "start":
@@ -132,9 +131,12 @@ class ReviewActionView(OrganizationViewerMixin, View):
         elif self.action == "keep_remaining":
             reviews.review_keep_remaining(actor=user, review=review)
         elif self.action == "complete":
-            reviews.review_complete(actor=user, review=review, attested=request.POST.get("attested") == "on")
+            form = CompleteForm(request.POST)
+            attested = form.is_valid() and form.cleaned_data["attested"] == "on"
+            reviews.review_complete(actor=user, review=review, attested=attested)
             return redirect("reviews:organization", self.organization.pk)
-        page = request.POST.get("page", "")
+        back = PageForm(request.POST)
+        page = back.cleaned_data["page"] if back.is_valid() and back.cleaned_data["page"] else 1
         return redirect(f"{reverse('reviews:detail', args=[self.organization.pk, review.pk])}?page={page}")
 
 

@@ -2,6 +2,7 @@
 
 Each record shows its time, names, PID/SL, organization and the before/after values: with the
 `|date` filter, about 30 template lookups a row, most of the page's time (docs/performance.md).
+Kept for the bench row "Audit trail, filtered, 5,000,000 records" (p95 <= 100 ms), at its edge.
 Every value is escaped.
 """
 

@@ -10,7 +10,6 @@ import json
 from datetime import datetime, time, timedelta
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import StreamingHttpResponse
@@ -18,6 +17,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
 
+from posc import screens
 from providers.authority import trail_scope
 
 from ..models import AuditEvent
@@ -85,11 +85,15 @@ class AuditTrailReaderMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.scope = trail_scope(request.user)
-        if self.scope is None:
-            audit_record(action=AuditEvent.Action.ACCESS_REFUSED, actor=request.user, detail="audit trail")
-            raise PermissionDenied("The audit trail is for agency staff, compliance officers and Primary Users.")
         self.form = AuditTrailFilterForm(request.GET)
+        pidsl = self.form.cleaned_data.get("pidsl") if self.form.is_valid() else None
+        self.scope = trail_scope(request.user, pidsl=pidsl)
+        if self.scope is None:
+            screens.refuse(
+                request,
+                "The audit trail is for agency staff, compliance officers and Primary Users.",
+                detail="audit trail",
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def refuse_filters(self):
