@@ -133,10 +133,12 @@ def pidsl_roles(actor, organization_id: int) -> dict[int, str]:
 
 def holder_link(pidsl: PidSl, role: str, *, lock: bool = False) -> Access | None:
     """The open link holding the Primary User or backup role at a PID/SL (PU-01, PU-02: one each)."""
-    links = Access.objects.open().filter(pidsl=pidsl, role=role)
+    links = Access.objects.open().filter(pidsl=pidsl, role=role).select_related("user")
     if lock:
-        links = links.select_for_update()
-    return links.select_related("user").first()
+        # The link's row only: locking the joined user too (in no set order) risks a deadlock with
+        # a service that locks that user first.
+        links = links.select_for_update(of=("self",))
+    return links.first()
 
 
 def holder_id(pidsl: PidSl, role: str) -> int | None:
