@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import Value
 from django.urls import reverse
 
-from providers import catalog
+from providers import authority
 from providers.models import ComplianceAssignment, PidSlUserObjectPermission
 
 from .areas import AREAS
@@ -69,7 +69,8 @@ def _entries(held: frozenset, is_active: bool, is_agency_staff: bool) -> tuple[N
     areas = [NavEntry(a.label, reverse("area", args=[a.slug])) for a in AREAS if held & set(a.services)]
     # Administer Account sits after Manage Provider Information, as in the POSC.
     entries += [e for e in areas if e.label not in ("Reference Publications", "News & Updates", "Related Links")]
-    if catalog.MANAGE_SUBORDINATES in held:
+    administers = authority.holds_administration(held)
+    if administers:
         entries.append(
             NavEntry(
                 "Administer Account",
@@ -81,14 +82,14 @@ def _entries(held: frozenset, is_active: bool, is_agency_staff: bool) -> tuple[N
                 ),
             )
         )
-    # AU-01: the trail's readers: agency staff, compliance officers, and the PID/SL administrators
-    # (who hold Manage Subordinate Accounts).
-    if is_active and (is_agency_staff or {catalog.MANAGE_SUBORDINATES, COMPLIANCE_OFFICER} & held):
+    oversight = authority.reads_oversight(
+        administers=administers, compliance_officer=COMPLIANCE_OFFICER in held, agency=is_agency_staff
+    )
+    if is_active and oversight:
         entries.append(NavEntry("Audit Trail", reverse("audit:trail")))
-        # The compliance page has the same readers (audit/access.py), so the same test.
         entries.append(NavEntry("Compliance", reverse("compliance:index")))
         entries.append(NavEntry("Access Reviews", reverse("reviews:index")))
-        if catalog.MANAGE_SUBORDINATES not in held:
+        if not administers:
             # Compliance officers and agency staff receive review escalations (AR-03) here.
             entries.append(NavEntry("View Notifications", reverse("subordinates:notifications")))
     entries += [e for e in areas if e.label in ("Reference Publications", "News & Updates", "Related Links")]

@@ -31,13 +31,8 @@ def refusal(request, exc, *, close_url: str, pidsl=None, organization=None, targ
     message = exc.messages[0]
     kind = "authority" if isinstance(exc, NotAuthorized) else "rule"
     status = 400 if kind == "rule" and getattr(exc, "field", None) else 403
-    audit_record(
-        action=AuditEvent.Action.ACCESS_REFUSED,
-        actor=request.user,
-        target_user=target_user,
-        pidsl=pidsl,
-        organization=organization,
-        detail=f"{request.path}: {message}",
+    _record_refusal(
+        request, f"{request.path}: {message}", pidsl=pidsl, organization=organization, target_user=target_user
     )
     return render(
         request,
@@ -57,11 +52,17 @@ def refusal(request, exc, *, close_url: str, pidsl=None, organization=None, targ
 def refuse(request, reason: str, *, detail: str, pidsl=None, organization=None):
     """Refuse a request the actor may not make at all: the 403 page with ``reason`` (written for the
     user), and an ACCESS_REFUSED record naming what was asked (ASVS 16.3.2)."""
+    _record_refusal(request, detail, pidsl=pidsl, organization=organization)
+    raise PermissionDenied(reason)
+
+
+def _record_refusal(request, detail: str, *, pidsl=None, organization=None, target_user=None) -> None:
+    # ASVS 16.3.2: every refused authorization is recorded, with what was asked.
     audit_record(
         action=AuditEvent.Action.ACCESS_REFUSED,
         actor=request.user,
+        target_user=target_user,
         pidsl=pidsl,
         organization=organization,
         detail=detail,
     )
-    raise PermissionDenied(reason)

@@ -83,6 +83,18 @@ def pidsl_with_administrator_check(actor, code: str) -> PidSl | None:
     return pidsl_with_service_check(actor, catalog.MANAGE_SUBORDINATES, provider_id=code[:9], service_location=code[9:])
 
 
+def holds_administration(held_codes) -> bool:
+    """PU-04: holding Manage Subordinate Accounts (at some PID/SL) is what administering is; for
+    the navigation, which knows the set of services a user holds."""
+    return catalog.MANAGE_SUBORDINATES in held_codes
+
+
+def reads_oversight(*, administers: bool, compliance_officer: bool, agency: bool) -> bool:
+    """AU-01: who reads an organization's audit trail, compliance page and access reviews at all:
+    its administrators, its compliance officers, agency staff (which organizations: below)."""
+    return agency or administers or compliance_officer
+
+
 def administrator_links() -> QuerySet[Access]:
     """Open Primary User and backup links: the administrators of PID/SLs (PU-04)."""
     return Access.objects.open().filter(role__in=ADMINISTRATOR_ROLES)

@@ -302,6 +302,22 @@ def test_organization_and_pidsl_change_only_names_and_addresses(client, cast):
     pidsl = PidSl.objects.get(pk=cast.pidsl_a.pk)
     assert (pidsl.name, pidsl.street, pidsl.city, pidsl.zip_code) == ("Main office", "1 Main St", "Worcester", "01608")
     assert (pidsl.provider_id, pidsl.service_location, pidsl.organization_id) == ("110000001", "A", cast.eddys.pk)
+    # AU-01: each edit went through a service that wrote its record, before and after.
+    records = AuditEvent.objects.filter(action=AuditEvent.Action.ORG_UPDATE, actor=cast.agency).order_by("id")
+    assert [(r.organization_id, r.pidsl_id, r.before, r.after) for r in records] == [
+        (cast.eddys.pk, None, {"name": "Eddy's Group Practice"}, {"name": "Eddy's Group Practice LLC"}),
+        (
+            cast.eddys.pk,
+            cast.pidsl_a.pk,
+            {
+                "name": cast.pidsl_a.name,
+                "street": cast.pidsl_a.street,
+                "city": cast.pidsl_a.city,
+                "zip_code": cast.pidsl_a.zip_code,
+            },
+            {"name": "Main office", "street": "1 Main St", "city": "Worcester", "zip_code": "01608"},
+        ),
+    ]
 
 
 # --- User actions through the services -----------------------------------------------------------

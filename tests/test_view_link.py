@@ -158,6 +158,26 @@ def test_one_refusal_leaves_no_link_anywhere(client, cast, pidsl_c):
     assert db_state() == before
 
 
+def test_sv02_a_service_one_target_does_not_allow_is_refused_by_name_not_dropped(client, cast):
+    """alice administers a long-term-care PID/SL too; linking frank there and at A with Manage MMQ
+    (long-term care only) is refused at A by name, and nothing is linked anywhere."""
+    harbor = factories.OrganizationFactory(name="Harbor Nursing", is_long_term_care=True)
+    ltc = factories.PidSlFactory(organization=harbor, provider_id="440000001", service_location="A")
+    factories.AccessFactory(user=cast.alice, pidsl=ltc, role=Access.Role.PRIMARY)
+    client.force_login(cast.alice)
+    before = db_state()
+
+    response = client.post(
+        url("link", pidsl=ltc.code),
+        link_data(cast, pidsls=[ltc, cast.pidsl_a], services=("portal_services", "mmq")),
+    )
+
+    assert response.status_code == 400
+    assert any("Manage MMQ cannot be granted at 110000001A" in e and "(SV-02)" in e for e in services_errors(response))
+    assert not Access.objects.open().filter(user=cast.frank).exists()
+    assert db_state() == before
+
+
 def test_a_pidsl_the_user_does_not_administer_cannot_be_chosen(client, cast):
     client.force_login(cast.alice)
     before = db_state()
