@@ -1,3 +1,4 @@
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
@@ -43,6 +44,13 @@ class ChangePasswordView(PasswordChangeView):
         return redirect("home")
 
 
+class TermsDecisionForm(forms.Form):
+    """US-03: the version shown and the answer (Accept, or Decline which signs out)."""
+
+    version = forms.CharField(max_length=20)
+    decision = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])
+
+
 class TermsView(LoginRequiredMixin, View):
     """US-03: the current Terms and Conditions, before any other page; Decline signs out."""
 
@@ -56,10 +64,11 @@ class TermsView(LoginRequiredMixin, View):
         terms = terms_pending(request.user)
         if terms is None:
             return redirect("home")
-        if request.POST.get("version") != terms.version:
-            # The terms changed while the page was open: show the new text.
+        form = TermsDecisionForm(request.POST)
+        if not form.is_valid() or form.cleaned_data["version"] != terms.version:
+            # The terms changed while the page was open (or the form was tampered with): show the text.
             return redirect("accounts:terms")
-        if request.POST.get("decision") != "accept":
+        if form.cleaned_data["decision"] != "accept":
             logout(request)
             return redirect(f"{reverse('accounts:login')}?declined=1")
         services.terms_accept(user=request.user, terms=terms)
