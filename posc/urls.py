@@ -9,6 +9,7 @@ admin.site.site_title = "POSC agency administration"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("rules/", views.rules, name="rules"),
     path("area/<slug:slug>/", views.area, name="area"),
     path("accounts/", include("accounts.urls")),
     path("administer/", include("subordinates.urls")),

@@ -8,6 +8,7 @@ from providers import authority
 from providers.selectors import administrators_by_pidsl, service_labels_by_access, user_links, user_links_holding
 
 from .areas import AREAS_BY_SLUG
+from .rules import SECTIONS
 
 HOME_PAGE_SIZE = 25
 
@@ -15,6 +16,12 @@ HOME_PAGE_SIZE = 25
 def healthz(request):
     """For load balancers, and the benchmark's framework floor: no database, no session."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+def rules(request):
+    """The Rules page: every rule a refusal or finding names, in plain words (open to everyone:
+    the sign-in and registration pages name rules too, and nothing here is private)."""
+    return render(request, "rules.html", {"sections": SECTIONS})
 
 
 @login_required

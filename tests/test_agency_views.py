@@ -21,7 +21,7 @@ from providers.models import (
 )
 from tests import factories
 from tests.helpers import assert_permissions_match_access, audit_count, fresh, held
-from tests.view_helpers import field_errors, is_sign_in_redirect, page
+from tests.view_helpers import field_errors, is_sign_in_redirect, page, text
 
 User = get_user_model()
 
@@ -300,7 +300,7 @@ def test_pu06_a_decided_request_cannot_be_decided_again(client, cast, change_req
     response = client.post(agency_url("change_requests"), {"request_id": change_request.pk, "decision": second})
 
     assert response.status_code == 403
-    assert "This change request was already decided. (PU-06)" in page(response)
+    assert "This change request was already decided. (PU-06)" in text(response)
     assert snapshot() == before
 
 

@@ -86,6 +86,7 @@ def allow(get=NOBODY, post=None) -> dict:
 EXPECTED = {
     "home": allow(SIGNED_IN),
     "healthz": allow(EVERYONE),  # for load balancers: no session, no data
+    "rules": allow(EVERYONE),  # the rules in plain words: nothing private
     # The "claims" area: only users holding Manage Claims somewhere (everyone linked to a PID/SL here).
     "area": allow(SIGNED_IN - {"compliance", "agency"}),
     # Public: signing in and out, registering with the PIN letter.

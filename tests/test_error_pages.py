@@ -4,7 +4,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
 
-from tests.view_helpers import page
+from tests.view_helpers import page, text
 
 
 def test_a_refusal_says_why_inside_the_layout(client, cast):
@@ -15,7 +15,7 @@ def test_a_refusal_says_why_inside_the_layout(client, cast):
     assert response.status_code == 403
     html = page(response)
     assert "You cannot open this page" in html
-    assert "Manage Subordinate Accounts is for Primary Users and their backups (PU-04)." in html
+    assert "Manage Subordinate Accounts is for Primary Users and their backups (PU-04)." in text(response)
     assert 'class="side-nav"' in html  # the layout, with the user's navigation
     assert f'href="{reverse("home")}"' in html
 
@@ -26,7 +26,7 @@ def test_a_refusal_of_another_organizations_pidsl_says_why(client, cast):
     response = client.get(reverse("subordinates:results", kwargs={"pidsl": cast.pidsl_x.code}))
 
     assert response.status_code == 403
-    assert "Only the Primary User or backup Primary User of this provider can use this page (PU-04)." in page(response)
+    assert "Only the Primary User or backup Primary User of this provider can use this page (PU-04)." in text(response)
 
 
 def test_an_unknown_address_is_a_page_not_found(client, cast):
@@ -68,3 +68,32 @@ def test_a_request_for_another_host_is_a_400_page(client, cast):
 
     assert response.status_code == 400
     assert "The request could not be understood" in page(response)
+
+
+def test_a_refusal_links_its_rule_to_the_rules_page(client, cast):
+    """The rule's ID in a refusal is a link to its plain-words entry (the standard: the ID links to
+    its explanation), and the entry is there."""
+    client.force_login(cast.alice)
+    biller_at_a = cast.access(cast.biller, cast.pidsl_a)
+    response = client.post(
+        reverse("subordinates:reset_password", kwargs={"pidsl": cast.pidsl_a.code, "access_id": biller_at_a.pk})
+    )
+    assert response.status_code == 403
+    assert '<a href="/rules/#LK-03" class="rule-link">(LK-03)</a>' in response.content.decode()
+    rules = client.get("/rules/").content.decode()
+    assert 'id="LK-03"' in rules and "An account belongs to its own organization" in rules
+
+
+def test_the_rules_page_is_open_to_everyone(client):
+    response = client.get(reverse("rules"))
+    assert response.status_code == 200
+    assert 'id="PU-01"' in response.content.decode()
+
+
+def test_rule_links_escape_the_message_and_link_only_known_rules():
+    from posc.rules import rule_links
+
+    shown = rule_links('<script>x</script> "quoted" (LK-03) (ZZ-99)')
+    assert "<script>" not in shown and "&lt;script&gt;" in shown
+    assert '<a href="/rules/#LK-03" class="rule-link">(LK-03)</a>' in shown
+    assert "(ZZ-99)" in shown and "#ZZ-99" not in shown

@@ -9,7 +9,7 @@ from providers import authority
 from providers.models import Access
 from tests import factories
 from tests.helpers import audit_count, held
-from tests.view_helpers import db_state, field_errors, page, url
+from tests.view_helpers import db_state, field_errors, page, text, url
 
 
 def backup_url(cast):
@@ -129,7 +129,7 @@ def test_an_unknown_or_empty_username_is_refused(client, cast, username, message
     response = client.post(backup_url(cast), {"username": username})
 
     assert response.status_code == 400
-    assert message in page(response)
+    assert message in text(response)
     assert db_state() == before
 
 

@@ -11,6 +11,11 @@ from audit.models import AuditEvent
 from providers.models import Access, Notification
 
 
+def _text(fragment: str) -> str:
+    """What a person reads in a message: the rule's link (posc.rules.rule_links) as its text."""
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
 def url(name: str, **kwargs) -> str:
     return reverse(f"subordinates:{name}", kwargs=kwargs)
 
@@ -24,22 +29,27 @@ def page(response) -> str:
     return response.content.decode()
 
 
+def text(response) -> str:
+    """The page as a person reads it: no tags (a rule's ID is a link inside a message)."""
+    return _text(page(response))
+
+
 def field_errors(response, field: str) -> list[str]:
     """The messages shown next to one field (includes/field.html)."""
     found = re.findall(rf'<p class="error-text" id="id_{field}_error">(.*?)</p>', page(response), re.S)
-    return [html.unescape(m) for m in found]
+    return [_text(m) for m in found]
 
 
 def top_errors(response) -> list[str]:
     """The messages above the form (includes/form_errors.html)."""
     block = re.search(r'<div class="alert alert--error" role="alert">(.*?)</div>', page(response), re.S)
-    return [html.unescape(m) for m in re.findall(r"<p>(.*?)</p>", block.group(1), re.S)] if block else []
+    return [_text(m) for m in re.findall(r"<p>(.*?)</p>", block.group(1), re.S)] if block else []
 
 
 def services_errors(response) -> list[str]:
     """The messages in the services picker (includes/services_picker.html)."""
     found = re.findall(r'<p class="error-text" role="alert">(.*?)</p>', page(response), re.S)
-    return [html.unescape(m) for m in found]
+    return [_text(m) for m in found]
 
 
 def assigned_codes(response) -> list[str]:
