@@ -456,3 +456,30 @@ def test_changelist_queries_do_not_grow_with_rows(client, cast, name, django_ass
         response = client.get(url)
     assert response.status_code == 200
     assert len(baseline.captured_queries) <= 20
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "accounts/user/?pin=1234",
+        "accounts/user/?birth_month=7",
+        "accounts/user/?birth_day__gte=4",
+        "accounts/user/?password__startswith=argon2",
+        "providers/access/?user__pin=1234",
+        "providers/access/?user__password__startswith=a",
+        "providers/primarychangerequest/?new_primary__birth_day=4",
+        "providers/organization/?users__pin__startswith=1",
+    ],
+)
+def test_no_changelist_filters_by_a_pin_a_birth_date_or_a_password(client, cast, query):
+    """The finding (issue 14): ?pin= and ?password__startswith= recovered them a guess at a time."""
+    client.force_login(cast.agency)
+    response = client.get(f"/agency/admin/{query}")
+    assert response.status_code == 400
+    assert cast.carol.pin not in response.content.decode()
+
+
+def test_ordinary_changelist_filters_still_work(client, cast):
+    client.force_login(cast.agency)
+    assert client.get("/agency/admin/accounts/user/?is_active__exact=1").status_code == 200
+    assert client.get("/agency/admin/providers/access/?role__exact=primary").status_code == 200
