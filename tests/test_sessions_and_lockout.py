@@ -61,6 +61,8 @@ def test_lockout_after_repeated_failures_even_with_the_right_password(client, ca
     response = client.post(LOGIN, {"username": "carol", "password": DEMO_PASSWORD})
     assert response.status_code == 429
     assert b"temporarily locked" in response.content
+    # The cool-off in words, not ISO 8601 ("Try again in PT15M", issue 14).
+    assert b"Try again in 15 minutes" in response.content and b"PT15M" not in response.content
     assert "_auth_user_id" not in client.session
 
 
@@ -68,3 +70,15 @@ def test_the_lockout_message_is_the_same_for_unknown_user_ids(client, db):
     for _ in range(settings.AXES_FAILURE_LIMIT + 1):
         response = client.post(LOGIN, {"username": "nobody-here", "password": "wrong-password-here"})
     assert response.status_code == 429
+
+
+def test_durations_read_as_words():
+    from datetime import timedelta
+
+    from posc.humane import duration_words
+
+    assert duration_words(timedelta(minutes=15)) == "15 minutes"
+    assert duration_words(timedelta(minutes=1)) == "1 minute"
+    assert duration_words(timedelta(minutes=90)) == "1 hour 30 minutes"
+    assert duration_words(timedelta(hours=2)) == "2 hours"
+    assert duration_words("PT15M") == ""

@@ -86,7 +86,12 @@ TEMPLATES = [
             ],
             # {% cached_url %}: {% url %} remembered per process (posc/urlcache.py); |intcomma for
             # counts that reach the hundreds of thousands ("572,878").
-            "builtins": ["posc.urlcache", "posc.rules", "django.contrib.humanize.templatetags.humanize"],
+            "builtins": [
+                "posc.urlcache",
+                "posc.rules",
+                "posc.humane",
+                "django.contrib.humanize.templatetags.humanize",
+            ],
         },
     },
 ]
