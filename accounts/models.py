@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 
 pin_validator = RegexValidator(r"^\d{4}$", "The PIN must be exactly 4 digits. (US-02)")
 zip_validator = RegexValidator(r"^\d{5}(\d{4})?$", "Enter a 5-digit or 9-digit ZIP code. (US-02)")
@@ -42,6 +43,10 @@ class User(AbstractUser):
     terms_version = models.CharField(max_length=20, blank=True)
     terms_accepted_at = models.DateTimeField(null=True, blank=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # ASVS 7.4.2: raised on deactivation, it changes the session hash Django checks on every
+    # request, so every session opened before ends (and stays ended after a reactivation). The
+    # database default lets bulk loads (COPY, generate_scale_data) leave it out.
+    session_epoch = models.PositiveIntegerField(default=0, db_default=0)
 
     objects = UserManager()
 
@@ -94,6 +99,18 @@ class User(AbstractUser):
     def organization_name(self) -> str:
         # For the password similarity check (SECURITY.md: not the organization's name).
         return self.home_organization.name if self.home_organization_id else ""
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django's hash of the password, with the session epoch once it was raised (epoch 0 keeps
+        # the stock value, so the sessions open when this was deployed stay valid).
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "accounts.User.session_auth_hash",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def set_password(self, raw_password):
         # NIST SP 800-63B-4 / ASVS 6.2.9: the same characters typed differently hash the same.

@@ -338,7 +338,9 @@ def user_deactivate(*, actor, user, reason: str = "") -> None:
         raise PolicyViolation("US-06", _("%(user)s is already deactivated.") % {"user": user})
     user.is_active = False
     user.deactivated_at = timezone.now()
-    user.save(update_fields=["is_active", "deactivated_at"])
+    # ASVS 7.4.2: every session of the user ends now, and stays ended after a reactivation.
+    user.session_epoch += 1
+    user.save(update_fields=["is_active", "deactivated_at", "session_epoch"])
     # Links stay open so reactivation restores them (US-06); permissions go now.
     object_permissions_sync_user(user=user)
     others = organizations_linked_to(user) - {user.home_organization_id}

@@ -221,3 +221,31 @@ def test_lk02_a_refused_deactivation_notifies_nobody(cast):
         user_deactivate(actor=cast.erin, user=cast.biller)
 
     assert not Notification.objects.exists()
+
+
+def test_us06_deactivation_ends_every_session_even_after_reactivation(client, cast):
+    """The finding (issue 14, ASVS 7.4.2): a session opened before a deactivation worked again
+    after the reactivation. Now it is over for good; a new sign-in works."""
+    from django.test import Client
+    from django.urls import reverse
+
+    other_browser = Client()
+    client.force_login(cast.carol)
+    other_browser.force_login(cast.carol)
+    assert client.get(reverse("home")).status_code == 200
+
+    user_deactivate(actor=cast.alice, user=cast.carol)
+    user_reactivate(actor=cast.alice, user=cast.carol)
+
+    for browser in (client, other_browser):
+        response = browser.get(reverse("home"))
+        assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+    client.force_login(fresh(cast.carol))
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_us06_deactivation_changes_the_session_hash_django_checks(cast):
+    carol = fresh(cast.carol)
+    before = carol.get_session_auth_hash()
+    user_deactivate(actor=cast.alice, user=carol)
+    assert fresh(cast.carol).get_session_auth_hash() != before
