@@ -12,6 +12,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from subordinates.services import password_reset_temporary
 from tests.factories import DEMO_PASSWORD
+from tests.helpers import fresh
 
 CHANGE = reverse("accounts:password_change")
 GOOD = "lantern orchard velvet summit"
@@ -84,3 +85,45 @@ def test_unicode_is_normalized_before_hashing(cast):
     composed, decomposed = "caf\u00e9 au lait every morning", "cafe\u0301 au lait every morning"
     cast.carol.set_password(composed)
     assert cast.carol.check_password(decomposed)
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        (" " * 15, "too easy to guess"),  # fifteen spaces
+        ("b" * 15, "too easy to guess"),
+        ("carolcarolcarol1", "user ID"),  # the user ID, repeated
+        ("demo-posc-2026-portal", "portal's name"),  # the published demo password
+        ("MassHealth2026!!", "portal's name"),
+        ("Eddy's Group Practice 2026", "organization"),
+    ],
+)
+def test_the_findings_passwords_are_refused_with_the_reason(cast, password, reason):
+    """Issue 14: each of these was accepted (NIST SP 800-63B-4 §3.1.1.2, ASVS 6.2.11, 6.2.12)."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    carol = fresh(cast.carol)
+    carol.username, carol.first_name, carol.last_name = "carol", "Carol", "Lopez"
+    with pytest.raises(ValidationError) as refused:
+        validate_password(password, user=carol)
+    assert any(reason in m for m in refused.value.messages), refused.value.messages
+
+
+def test_the_current_password_is_refused_as_a_new_one(cast):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    carol = fresh(cast.carol)
+    carol.set_password("quiet river under nine lanterns")
+    carol.save()
+    with pytest.raises(ValidationError) as refused:
+        validate_password("quiet river under nine lanterns", user=carol)
+    assert "This is your current password" in refused.value.messages[0]
+
+
+@pytest.mark.parametrize("password", ["quiet river under nine lanterns", "a" + "bX7-kq" * 20])
+def test_a_strong_or_very_long_password_is_accepted(cast, password):
+    from django.contrib.auth.password_validation import validate_password
+
+    validate_password(password[:128], user=fresh(cast.carol))

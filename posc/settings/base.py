@@ -142,6 +142,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "accounts.password_validation.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
     {"NAME": "accounts.password_validation.BreachedPasswordValidator"},
+    {"NAME": "accounts.password_validation.ContextWordsValidator"},
+    {"NAME": "accounts.password_validation.NotCurrentPasswordValidator"},
+    {"NAME": "accounts.password_validation.StrengthValidator"},
 ]
 
 # Messages may carry a one-time temporary password: keep them server-side, not in a cookie.
