@@ -28,6 +28,31 @@ class CodeForm(forms.Form):
         return code
 
 
+class ReplaceDeviceForm(CodeForm):
+    """Replacing a working authenticator asks for the password first (ASVS 7.5.1: re-authentication
+    before changing an authentication factor), so a session left open cannot swap in an attacker's
+    device. The field comes first on the page."""
+
+    field_order = ["password", "code"]
+
+    password = forms.CharField(
+        label="Your current password",
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your current password.")
+        return password
+
+
 class TotpSetupView(LoginRequiredMixin, View):
     """Add an authenticator app: scan the QR code (or type the key), then confirm a code."""
 
@@ -43,11 +68,16 @@ class TotpSetupView(LoginRequiredMixin, View):
         }
         return render(self.request, "accounts/mfa_setup.html", context, status=status)
 
+    def form(self, data=None):
+        if mfa.confirmed_device(self.request.user) is not None:
+            return ReplaceDeviceForm(data, user=self.request.user)
+        return CodeForm(data)
+
     def get(self, request):
-        return self.render(CodeForm())
+        return self.render(self.form())
 
     def post(self, request):
-        form = CodeForm(request.POST)
+        form = self.form(request.POST)
         if form.is_valid():
             device = mfa.pending_device(request.user)
             if mfa.totp_confirm(request=request, device=device, token=form.cleaned_data["code"]):

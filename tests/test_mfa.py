@@ -97,3 +97,31 @@ def test_verify_never_redirects_off_site(client, cast):
     response = client.post(VERIFY, {"code": code_for(device), "next": "https://evil.example/"})
     assert response.status_code == 302
     assert "evil.example" not in response["Location"]
+
+
+def test_replacing_the_authenticator_needs_the_current_password(client, cast):
+    """The finding (issue 14, ASVS 7.5.1): any verified session could replace the TOTP device."""
+    from tests.factories import DEMO_PASSWORD
+
+    first = enroll(client, cast.agency)
+    client.get(SETUP)
+    pending = TOTPDevice.objects.get(user=cast.agency, confirmed=False)
+
+    no_password = client.post(SETUP, {"code": code_for(pending)})
+    wrong = client.post(SETUP, {"code": code_for(pending), "password": "not the password at all"})
+
+    assert no_password.status_code == wrong.status_code == 400
+    assert b"That is not your current password." in wrong.content
+    assert list(TOTPDevice.objects.filter(user=cast.agency, confirmed=True)) == [first]
+
+    right = client.post(SETUP, {"code": code_for(pending), "password": DEMO_PASSWORD})
+    assert right.status_code == 302
+    assert list(TOTPDevice.objects.filter(user=cast.agency, confirmed=True).values_list("pk", flat=True)) == [
+        pending.pk
+    ]
+
+
+def test_a_first_authenticator_needs_no_password(client, cast):
+    client.force_login(cast.compliance)
+    response = client.get(SETUP)
+    assert b'name="password"' not in response.content
