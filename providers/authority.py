@@ -187,11 +187,15 @@ def require_primary(actor, pidsl: PidSl) -> None:
         raise NotAuthorized(_("Only the Primary User of %(pidsl)s can do this.") % {"pidsl": pidsl.code}, rule="PU-02")
 
 
+def may_act_as_organization_primary(actor, organization_id: int) -> bool:
+    """The organization's Primary User (or agency staff): sets the review schedule (AR-01) and
+    appoints compliance officers (AU-01)."""
+    return is_agency(actor) or is_primary_of_organization(actor, organization_id)
+
+
 def require_organization_primary(actor, organization: Organization, *, rule: str, message: str) -> None:
-    """The organization's Primary User (or agency staff) only: the review schedule (AR-01),
-    compliance officers (AU-01)."""
     require_active(actor)
-    if not (actor.is_agency_staff or is_primary_of_organization(actor, organization.pk)):
+    if not may_act_as_organization_primary(actor, organization.pk):
         raise NotAuthorized(message, rule=rule)
 
 

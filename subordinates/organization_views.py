@@ -50,7 +50,7 @@ class OrganizationUsersView(OrganizationAdministratorMixin, View):
             "user"
         )
         # AU-01: the organization's Primary User appoints and ends compliance officers.
-        may_appoint = authority.is_primary_of_organization(actor, organization.pk)
+        may_appoint = authority.may_act_as_organization_primary(actor, organization.pk)
         return render(
             request,
             "subordinates/organization_users.html",

@@ -70,8 +70,7 @@ class OrganizationReviewsView(OrganizationViewerMixin, View):
                 "frequencies": Organization.ReviewFrequency.choices,
                 "next_due": reviews.next_review_date(self.organization, last),
                 "can_administer": authority.may_run_review(request.user, self.organization.pk),
-                "is_primary": request.user.is_agency_staff
-                or authority.is_primary_of_organization(request.user, self.organization.pk),
+                "is_primary": authority.may_act_as_organization_primary(request.user, self.organization.pk),
             },
         )
 
