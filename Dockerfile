@@ -6,6 +6,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # collectstatic needs a key to import production settings; it is not the runtime key.
 RUN DJANGO_SECRET_KEY=build-only-$(python -c 'import secrets; print(secrets.token_hex(32))') \
+    POSC_AUDIT_CHAIN_KEY=build-only-$(python -c 'import secrets; print(secrets.token_hex(32))') \
     python manage.py collectstatic --no-input
 RUN useradd --system --no-create-home posc
 USER posc

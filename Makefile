@@ -77,6 +77,7 @@ beat: install
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=posc.settings.production \
 	DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	POSC_AUDIT_CHAIN_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))') \
 	DJANGO_ALLOWED_HOSTS=posc.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:

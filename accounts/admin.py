@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from posc.forms import SeenFieldsMixin
 from posc.policy import PolicyViolation
 from subordinates import services as subordinate_services
 
@@ -67,7 +68,19 @@ class AgencyStaffAdminMixin:
         return is_agency_staff(request)
 
 
-class UserContactForm(forms.ModelForm):
+class SeenRowAdminMixin:
+    """Issue 15: a change form of a shared row (its form a posc.forms.SeenFieldsMixin). On Save the
+    row is read under its lock (the admin's change view is one transaction), so the form's check
+    of what the page showed against what the row holds now stands until the service writes."""
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and request.method == "POST":
+            obj = type(obj)._default_manager.select_for_update(no_key=True).get(pk=obj.pk)
+        return obj
+
+
+class UserContactForm(SeenFieldsMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "middle_initial", "last_name", "email", "phone", "zip_code"]
@@ -86,7 +99,7 @@ class UserContactForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(AgencyStaffAdminMixin, admin.ModelAdmin):
+class UserAdmin(SeenRowAdminMixin, AgencyStaffAdminMixin, admin.ModelAdmin):
     """No add or delete (users are created and deactivated by the services); contact fields only.
 
     PIN, date of birth and the password hash are never shown (sensitive).
@@ -143,7 +156,9 @@ class UserAdmin(AgencyStaffAdminMixin, admin.ModelAdmin):
         # The write is the service's (LK-03 authority, US-01, audit); the form only parsed it.
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in self.contact_fields}
         if changes:
-            subordinate_services.user_contact_update(actor=request.user, user=obj, changes=changes)
+            subordinate_services.user_contact_update(
+                actor=request.user, user=obj, changes=changes, seen=form.seen()
+            )
 
     def _run(self, request, queryset, service, done_message):
         for user in queryset:

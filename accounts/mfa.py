@@ -1,7 +1,8 @@
 """Two-step verification with TOTP (django-otp): ASVS 6.3.3, 6.5.5; NIST 63B-4 (each code once).
 
 Required for agency staff and compliance officers, and for Primary Users when
-POSC_MFA_REQUIRED_FOR_PRIMARY is on; optional for everyone else.
+POSC_MFA_REQUIRED_FOR_PRIMARY is on; optional for everyone else. A passkey (accounts/passkeys.py)
+is the other authenticator the second step accepts.
 """
 
 import time
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -46,7 +48,7 @@ def mfa_state(request) -> tuple[bool, bool]:
     if stored and stored[:2] == key and now - stored[2] < settings.POSC_SESSION_TOUCH_SECONDS:
         state = (stored[3], stored[4])
     else:
-        state = (confirmed_device(request.user) is not None, mfa_required(request.user))
+        state = (has_authenticator(request.user), mfa_required(request.user))
         request.session[SESSION_MFA] = [*key, now, *state]
     request._posc_mfa_state = state
     return state
@@ -57,6 +59,27 @@ def confirmed_device(user) -> TOTPDevice | None:
     if not hasattr(user, "_posc_totp_device"):
         user._posc_totp_device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     return user._posc_totp_device
+
+
+def has_passkey(user) -> bool:
+    if not hasattr(user, "_posc_has_passkey"):
+        user._posc_has_passkey = WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
+    return user._posc_has_passkey
+
+
+def has_authenticator(user) -> bool:
+    """A working second factor: a confirmed authenticator app or a passkey."""
+    return confirmed_device(user) is not None or has_passkey(user)
+
+
+def authenticators_changed(request) -> None:
+    """Forget what this request and the session remember about the user's authenticators."""
+    for cached in ("_posc_totp_device", "_posc_has_passkey"):
+        if hasattr(request.user, cached):
+            delattr(request.user, cached)
+    request.session.pop(SESSION_MFA, None)
+    if hasattr(request, "_posc_mfa_state"):
+        del request._posc_mfa_state
 
 
 def pending_device(user) -> TOTPDevice:
@@ -77,9 +100,7 @@ def totp_confirm(*, request, device: TOTPDevice, token: str) -> bool:
     TOTPDevice.objects.filter(user=request.user, confirmed=True).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    if hasattr(request.user, "_posc_totp_device"):
-        del request.user._posc_totp_device
-    request.session.pop(SESSION_MFA, None)
+    authenticators_changed(request)
     otp_login(request, device)
     audit_record(action=AuditEvent.Action.MFA_ENROLL, actor=request.user, target_user=request.user)
     return True

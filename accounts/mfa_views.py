@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
-from . import mfa
+from . import mfa, passkeys
 
 
 class CodeForm(forms.Form):
@@ -28,12 +28,11 @@ class CodeForm(forms.Form):
         return code
 
 
-class ReplaceDeviceForm(CodeForm):
-    """Replacing a working authenticator asks for the password first (ASVS 7.5.1: re-authentication
-    before changing an authentication factor), so a session left open cannot swap in an attacker's
-    device. The field comes first on the page."""
-
-    field_order = ["password", "code"]
+class CurrentPasswordForm(forms.Form):
+    """Adding, replacing or removing an authenticator while one already works asks for the password
+    first (ASVS 7.5.1: re-authentication before changing an authentication factor), so a session
+    left open cannot swap in an attacker's device. Used for the authenticator app (below) and for
+    passkeys (accounts/passkey_views.py)."""
 
     password = forms.CharField(
         label="Your current password",
@@ -53,6 +52,13 @@ class ReplaceDeviceForm(CodeForm):
         return password
 
 
+class ReplaceDeviceForm(CurrentPasswordForm, CodeForm):
+    """A new authenticator app while one factor already works (ASVS 7.5.1): the password field
+    comes first on the page, then the new app's code."""
+
+    field_order = ["password", "code"]
+
+
 class TotpSetupView(LoginRequiredMixin, View):
     """Add an authenticator app: scan the QR code (or type the key), then confirm a code."""
 
@@ -65,11 +71,14 @@ class TotpSetupView(LoginRequiredMixin, View):
             "secret": base64.b32encode(device.bin_key).decode().rstrip("="),
             "required": mfa.mfa_required(self.request.user),
             "has_device": mfa.confirmed_device(self.request.user) is not None,
+            "has_authenticator": mfa.has_authenticator(self.request.user),
+            "passkeys_offered": passkeys.may_manage(self.request.user),
         }
         return render(self.request, "accounts/mfa_setup.html", context, status=status)
 
     def form(self, data=None):
-        if mfa.confirmed_device(self.request.user) is not None:
+        # ASVS 7.5.1: whichever factor already works (an app or a passkey), the password first.
+        if mfa.has_authenticator(self.request.user):
             return ReplaceDeviceForm(data, user=self.request.user)
         return CodeForm(data)
 
@@ -87,10 +96,22 @@ class TotpSetupView(LoginRequiredMixin, View):
 
 
 class TotpVerifyView(LoginRequiredMixin, View):
-    """The second step of sign-in for users with an authenticator app."""
+    """The second step of sign-in: a code from the authenticator app, or a passkey where the user has one."""
+
+    def render(self, form, target: str, status=200):
+        user = self.request.user
+        has_passkey = mfa.has_passkey(user)
+        context = {
+            "form": form,
+            "next": target,
+            "has_totp": mfa.confirmed_device(user) is not None,
+            "has_passkey": has_passkey,
+            "passkey_config": passkeys.script_config(self.request) if has_passkey else None,
+        }
+        return render(self.request, "accounts/mfa_verify.html", context, status=status)
 
     def get(self, request):
-        return render(request, "accounts/mfa_verify.html", {"form": CodeForm(), "next": request.GET.get("next", "")})
+        return self.render(CodeForm(), request.GET.get("next", ""))
 
     def post(self, request):
         form = CodeForm(request.POST)
@@ -101,4 +122,4 @@ class TotpVerifyView(LoginRequiredMixin, View):
                 # Not redirect(): it takes a bare word ("' OR 1=1 --") for a view name and fails with a 500.
                 return HttpResponseRedirect(target if target and safe else reverse("home"))
             form.add_error("code", "That code is not valid, or was already used. Wait for the next code.")
-        return render(request, "accounts/mfa_verify.html", {"form": form, "next": target}, status=400)
+        return self.render(form, target, status=400)

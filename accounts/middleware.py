@@ -12,6 +12,13 @@ from .services import temporary_password_expired, terms_pending
 
 SESSION_STARTED = "posc_session_started"
 SESSION_TOUCHED = "posc_session_touched"
+VERIFY_STEP = ("accounts:mfa_verify", "accounts:passkey_verify_begin", "accounts:passkey_verify_complete")
+SETUP_STEP = (
+    "accounts:mfa_setup",
+    "accounts:passkeys",
+    "accounts:passkey_register_begin",
+    "accounts:passkey_register_complete",
+)
 
 
 class NoStoreForSignedInMiddleware:
@@ -32,7 +39,8 @@ class AccountGateMiddleware:
     """What a signed-in user must do before any other page, in this order:
 
     1. the absolute session lifetime ends the session (ASVS 7.3.2);
-    2. the second step of sign-in: a TOTP code, or setting up an app where it is required (ASVS 6.3.3);
+    2. the second step of sign-in: a TOTP code or a passkey, or setting up either where it is required
+       (ASVS 6.3.3);
     3. accept the current Terms and Conditions (US-03);
     4. a spent or expired one-time temporary password leads only to Change Password (US-04, ASVS 6.4.1).
     """
@@ -57,12 +65,12 @@ class AccountGateMiddleware:
         if request.path == logout_url:
             return self.get_response(request)
         if not user.is_verified():
-            verify_url, setup_url = cached_reverse("accounts:mfa_verify"), cached_reverse("accounts:mfa_setup")
             has_device, required = mfa_state(request)
+            # The second step with a code or a passkey; setting up an app or a passkey.
             if has_device:
-                return self.get_response(request) if request.path == verify_url else redirect(verify_url)
+                return self._only(request, "accounts:mfa_verify", VERIFY_STEP)
             if required:
-                return self.get_response(request) if request.path == setup_url else redirect(setup_url)
+                return self._only(request, "accounts:mfa_setup", SETUP_STEP)
         terms_url = cached_reverse("accounts:terms")
         if terms_pending(user) is not None:
             return self.get_response(request) if request.path == terms_url else redirect(terms_url)
@@ -74,3 +82,9 @@ class AccountGateMiddleware:
             if request.path != change_url:
                 return redirect(change_url)
         return self.get_response(request)
+
+    def _only(self, request, page: str, reachable: tuple[str, ...]):
+        """Serve the step's pages (and their scripts' endpoints); send anything else to its page."""
+        if request.path in {cached_reverse(name) for name in reachable}:
+            return self.get_response(request)
+        return redirect(cached_reverse(page))

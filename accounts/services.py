@@ -61,28 +61,40 @@ def terms_pending(user):
 
 
 def locked_usernames(usernames) -> set[str]:
-    """Which of these user IDs django-axes has locked (one query)."""
+    """Which of these user IDs are locked after too many consecutive failed sign-ins (one query):
+    their failures at every address and browser added up (accounts/throttle.py)."""
     from axes.models import AccessAttempt
+    from django.db.models import Sum
 
     return set(
-        AccessAttempt.objects.filter(
-            username__in=list(usernames), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
-        ).values_list("username", flat=True)
+        AccessAttempt.objects.filter(username__in=list(usernames))
+        .values("username")
+        .annotate(failures=Sum("failures_since_start"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .values_list("username", flat=True)
     )
+
+
+def sign_in_failures_clear(user) -> int:
+    """End the user ID's run of failed sign-ins: its lock and its wait, at every address
+    (ASVS 6.3.1, NIST SP 800-63B-4 §3.2.2). The failures are also what counts an address's
+    different user IDs (credential stuffing), so the user's part of any address's wait goes too;
+    other user IDs' failures at that address stay theirs. Returns the records removed."""
+    from axes.utils import reset
+
+    return reset(username=user.username)
 
 
 @transaction.atomic
 def lockout_clear(*, actor, user) -> int:
-    """Unlock a user ID locked by failed sign-ins, before the cool-off ends (audited).
+    """Unlock a user ID locked (or kept waiting) by failed sign-ins (audited).
 
     LK-03: the home organization's Primary User or backup (or agency staff) unlocks, never an
     organization that merely links the user; US-05: a Primary User's lockout is the agency's."""
-    from axes.utils import reset
-
     from providers import authority
 
     authority.require_account_authority(actor, user, authority.UNLOCK)
-    cleared = reset(username=user.username)
+    cleared = sign_in_failures_clear(user)
     audit_record(
         action=AuditEvent.Action.LOCKOUT_CLEAR,
         actor=actor,

@@ -28,5 +28,15 @@ def record_sign_in_failure(sender, credentials, request=None, **kwargs):
         action=AuditEvent.Action.SIGN_IN_FAILED,
         actor_username=username,
         target_user=target,
-        detail="sign-in failed",
+        detail=_failure_detail(request),
     )
+
+
+def _failure_detail(request) -> str:
+    # ASVS 16.3.1: a refused attempt is recorded too, saying why (accounts/throttle.py).
+    wait = getattr(request, "posc_sign_in_wait", 0)
+    if wait:
+        return f"sign-in refused: wait {wait} s after repeated failures (password not checked)"
+    if getattr(request, "axes_locked_out", False):
+        return "sign-in refused: user ID locked after repeated failures"
+    return "sign-in failed"

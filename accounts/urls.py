@@ -1,14 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import mfa_views, views
+from . import mfa_views, passkey_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(
+        views.SignInView.as_view(
             template_name="accounts/login.html", authentication_form=views.SignInForm, redirect_authenticated_user=True
         ),
         name="login",
@@ -19,4 +19,22 @@ urlpatterns = [
     path("keepalive/", views.KeepAliveView.as_view(), name="keepalive"),
     path("two-step/", mfa_views.TotpVerifyView.as_view(), name="mfa_verify"),
     path("two-step/setup/", mfa_views.TotpSetupView.as_view(), name="mfa_setup"),
+    path("two-step/passkeys/", passkey_views.PasskeysView.as_view(), name="passkeys"),
+    path("two-step/passkeys/<int:pk>/remove/", passkey_views.PasskeyRemoveView.as_view(), name="passkey_remove"),
+    path(
+        "two-step/passkeys/register/begin/",
+        passkey_views.PasskeyRegisterBeginView.as_view(),
+        name="passkey_register_begin",
+    ),
+    path(
+        "two-step/passkeys/register/complete/",
+        passkey_views.PasskeyRegisterCompleteView.as_view(),
+        name="passkey_register_complete",
+    ),
+    path("two-step/passkey/begin/", passkey_views.PasskeyVerifyBeginView.as_view(), name="passkey_verify_begin"),
+    path(
+        "two-step/passkey/complete/",
+        passkey_views.PasskeyVerifyCompleteView.as_view(),
+        name="passkey_verify_complete",
+    ),
 ]

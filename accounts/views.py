@@ -4,11 +4,13 @@ from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.contrib.auth.views import PasswordChangeView
+from django.contrib.auth.views import LoginView, PasswordChangeView
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.views import View
 
 from . import services
@@ -29,6 +31,13 @@ class SignInForm(AuthenticationForm):
                 params={"username": self.username_field.verbose_name},
             )
         return username
+
+
+@method_decorator(transaction.atomic, name="post")
+class SignInView(LoginView):
+    """Sign in. One transaction per attempt, so the per-user-ID lock that accounts/throttle.py takes
+    before the password check is held until the failure (or success) is written: parallel
+    attempts on one user ID are counted one after another (ASVS 6.3.1, NIST SP 800-63B-4 §3.2.2)."""
 
 
 class ChangePasswordView(PasswordChangeView):

@@ -1,16 +1,25 @@
-"""The audit trail's hash chain (AU-01; ASVS 16.4.2; HIPAA 164.312(c) integrity).
+"""The audit trail's keyed hash chain (AU-01, AU-02; ASVS 16.4.2, 16.4.3; HIPAA 164.312(c) integrity).
 
-The database trigger refuses UPDATE and DELETE through the application's role; the chain shows
-a change made around it (by a table owner, a restore, a disabled trigger). Each record's hash is
-SHA-256 over a canonical JSON of its content plus the previous record's hash, in id order, so an
-edited record fails its own hash and a removed one breaks its successor's ``prev_hash``. Removing
-the newest records leaves a shorter valid chain: compare ``checked`` with an earlier run to see it.
+The portal's database role may only INSERT and SELECT the trail (audit/roles.py), and a trigger
+refuses UPDATE and DELETE; the chain shows a change made around both (by the table owner, a
+restore, a superuser). Each record's hash is HMAC-SHA-256, keyed with POSC_AUDIT_CHAIN_KEY, over a
+canonical JSON of its content plus the previous record's hash, in id order: an edited record fails
+its own hash, a removed one breaks its successor's ``prev_hash``, and because the database never
+holds the key, whoever rewrites the table cannot compute a chain that verifies (ASVS 16.4.3).
+
+Records written before the key existed carry a plain SHA-256. They are accepted only as the
+chain's beginning, and only when a keyed record follows them: rewriting one changes the hash the
+first keyed record covers. Removing the newest records leaves a shorter valid chain, which is why
+the nightly check (audit/checkpoints.py) compares with a keyed checkpoint of its last run.
 """
 
 import hashlib
+import hmac
 import json
 from datetime import UTC
+from typing import NamedTuple
 
+from django.conf import settings
 from django.db import connection
 
 from .models import AuditEvent
@@ -22,7 +31,16 @@ CHAIN_LOCK = 0x41553031
 _ip_field = AuditEvent._meta.get_field("ip_address")
 
 
-def record_hash(event: AuditEvent) -> str:
+def _key() -> bytes:
+    return settings.POSC_AUDIT_CHAIN_KEY.encode()
+
+
+def keyed_digest(message: bytes) -> str:
+    """HMAC-SHA-256 of bytes with the chain key: records, checkpoints and evidence manifests."""
+    return hmac.new(_key(), message, hashlib.sha256).hexdigest()
+
+
+def _canonical(event: AuditEvent) -> bytes:
     # Only what the record says, never its id: ids are not content, and order is carried by prev_hash.
     content = {
         "at": event.at.astimezone(UTC).isoformat(timespec="microseconds"),
@@ -43,8 +61,21 @@ def record_hash(event: AuditEvent) -> str:
     if event.home_organization_id is not None:
         # Only where set, so the records written before the field existed keep their hashes.
         content["home_organization_id"] = event.home_organization_id
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def record_hash(event: AuditEvent) -> str:
+    return keyed_digest(_canonical(event))
+
+
+def _unkeyed_hash(event: AuditEvent) -> str:
+    # The scheme before the key (audit 0018): read when verifying the chain's first records, never written.
+    return hashlib.sha256(_canonical(event)).hexdigest()
+
+
+def record_intact(event: AuditEvent) -> bool:
+    """Whether one record still holds what it held when written (its keyed hash matches)."""
+    return hmac.compare_digest(event.hash, record_hash(event))
 
 
 def _chain_end() -> str:
@@ -77,13 +108,31 @@ def chain_extend(events: list[AuditEvent], *, batch_size: int = 2000) -> int:
     return len(events)
 
 
-def chain_verify() -> tuple[bool, int, int | None]:
-    """(ok, records checked, id of the first record that fails), streaming in id order."""
-    previous = ""
-    checked = 0
+class ChainState(NamedTuple):
+    """What one verification found: whether it holds, records read, the first record that fails,
+    and the chain's end (for the next run's checkpoint)."""
+
+    ok: bool
+    checked: int
+    first_bad_id: int | None = None
+    last_id: int | None = None
+    last_hash: str = ""
+
+
+def chain_verify() -> ChainState:
+    """Walk the whole chain in id order, streaming. Unkeyed records pass only before the first keyed
+    one, and a chain that holds records must end with a keyed one: otherwise rewriting everything
+    with plain SHA-256, which needs no key, would verify."""
+    previous, checked, keyed_seen, last = "", 0, False, None
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=5000):
         checked += 1
-        if event.prev_hash != previous or event.hash != record_hash(event):
-            return False, checked, event.pk
-        previous = event.hash
-    return True, checked, None
+        if event.prev_hash != previous:
+            return ChainState(False, checked, event.pk)
+        if record_intact(event):
+            keyed_seen = True
+        elif keyed_seen or not hmac.compare_digest(event.hash, _unkeyed_hash(event)):
+            return ChainState(False, checked, event.pk)
+        previous, last = event.hash, event
+    if last is not None and not keyed_seen:
+        return ChainState(False, checked, last.pk)
+    return ChainState(True, checked, None, last.pk if last else None, previous)

@@ -60,6 +60,15 @@ class AuditEvent(models.Model):
         REVIEW_SCHEDULE = "review_schedule", "Access review schedule changed"
         REPORT_REQUEST = "report_request", "Report requested"
         REPORT_DOWNLOAD = "report_download", "Report downloaded"
+        REPORT_BUILT = "report_built", "Report file built"
+        EVIDENCE_SEALED = "evidence_sealed", "Evidence package sealed"
+        EVIDENCE_DOWNLOAD = "evidence_download", "Evidence package downloaded"
+        EVIDENCE_DELETE = "evidence_delete", "Evidence package deleted after its retention period"
+        CHAIN_KEYED = "chain_keyed", "Audit trail keyed"
+        CHAIN_CHECK_FAILED = "chain_check_failed", "Audit trail check failed"
+        PIN_LETTER_REISSUE = "pin_letter_reissue", "PIN letter reissued"
+        PASSKEY_ADD = "passkey_add", "Passkey added"
+        PASSKEY_REMOVE = "passkey_remove", "Passkey removed"
 
     at = models.DateTimeField(db_index=True)
     action = models.CharField(max_length=30, choices=Action.choices)
@@ -248,6 +257,11 @@ class Report(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     size = models.PositiveBigIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)
+    # AU-02, ASVS 16.4.3: the chain record that holds the file's sha256 when it was built. This row can
+    # change; that record cannot, so a download re-hashes the file against the record, not the row.
+    built_event = models.ForeignKey(
+        AuditEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
 
     class Meta:
         ordering = ["-requested_at"]
@@ -277,3 +291,46 @@ class FindingSnapshot(models.Model):
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+
+class AuditCheckpoint(models.Model):
+    """What each scheduled check of the chain found (ASVS 16.4.3): the next check compares with the
+    newest checkpoint whose MAC holds, so records removed from the chain's end are noticed too. The
+    portal's role may only add and read these (audit/roles.py)."""
+
+    at = models.DateTimeField()
+    ok = models.BooleanField()
+    records = models.PositiveBigIntegerField()
+    last_id = models.BigIntegerField(null=True)
+    last_hash = models.CharField(max_length=64, blank=True)
+    problem = models.CharField(max_length=500, blank=True)
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        get_latest_by = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"Audit check at {self.at:%Y-%m-%d %H:%M}: {'intact' if self.ok else 'FAILED'}"
+
+
+class EvidencePackage(models.Model):
+    """AU-02: a completed review's evidence as one file (its CSV and PDF, the attestation, the audit
+    extract of its decisions and a manifest of their sha256s), kept until ``retain_until``
+    (HIPAA 164.316(b)(2), six years by default). The database refuses its deletion before then."""
+
+    review = models.OneToOneField(AccessReview, on_delete=models.PROTECT, related_name="evidence")
+    organization = models.ForeignKey("providers.Organization", on_delete=models.PROTECT, related_name="+")
+    sealed_at = models.DateTimeField()
+    retain_until = models.DateField()
+    file_path = models.CharField(max_length=500)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    manifest = models.JSONField(default=dict)
+    sealed_event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+
+    class Meta:
+        ordering = ["-sealed_at"]
+
+    def __str__(self) -> str:
+        return f"Evidence of {self.review} (kept until {self.retain_until})"

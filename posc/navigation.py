@@ -104,6 +104,7 @@ def _entries(held: frozenset, is_active: bool, is_agency_staff: bool) -> tuple[N
                 reverse("agency:home"),
                 (
                     NavEntry("Enroll a Provider", reverse("agency:enroll")),
+                    NavEntry("Reissue a PIN Letter", reverse("agency:letters")),
                     NavEntry("Primary User Changes", reverse("agency:change_requests")),
                     NavEntry("Users", reverse("agency:users")),
                     NavEntry("Broadcast Messages", reverse("agency:broadcasts")),

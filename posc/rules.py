@@ -189,6 +189,12 @@ SECTIONS = (
                 "record cannot be changed or deleted.",
             ),
             Rule(
+                "AU-02",
+                "Evidence of a review",
+                "A completed review's reports, attestation, the records of its decisions and their fingerprints "
+                "are kept together for six years and cannot be deleted before then.",
+            ),
+            Rule(
                 "IN-01",
                 "Whom to contact",
                 "Everyone can see who the Primary User and backup of their PID/SLs are and how to reach them.",

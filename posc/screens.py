@@ -9,7 +9,7 @@ from django.shortcuts import render
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from posc.policy import NotAuthorized
+from posc.policy import Conflict, NotAuthorized
 
 
 def confirmation(request, message: str, *, close_url: str, pidsl=None, temporary_password: str = ""):
@@ -29,11 +29,16 @@ def refusal(request, exc, *, close_url: str, pidsl=None, organization=None, targ
     (``authority``) or a rule refuses it now (``rule``: the Primary User cannot be removed while
     Primary), for people reading it and for the authorization tests."""
     message = exc.messages[0]
-    kind = "authority" if isinstance(exc, NotAuthorized) else "rule"
-    status = 400 if kind == "rule" and getattr(exc, "field", None) else 403
-    _record_refusal(
-        request, f"{request.path}: {message}", pidsl=pidsl, organization=organization, target_user=target_user
-    )
+    if isinstance(exc, Conflict):
+        # Issue 15: someone else changed it since the page was opened; a 409 that says what holds
+        # now. Not a refused authorization, so no ACCESS_REFUSED record.
+        kind, status = "conflict", 409
+    else:
+        kind = "authority" if isinstance(exc, NotAuthorized) else "rule"
+        status = 400 if kind == "rule" and getattr(exc, "field", None) else 403
+        _record_refusal(
+            request, f"{request.path}: {message}", pidsl=pidsl, organization=organization, target_user=target_user
+        )
     return render(
         request,
         "confirmation.html",

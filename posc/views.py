@@ -1,12 +1,13 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from posc import screens
 from providers import authority
 from providers.selectors import administrators_by_pidsl, service_labels_by_access, user_links, user_links_holding
 
+from . import health
 from .areas import AREAS_BY_SLUG
 from .rules import SECTIONS
 
@@ -16,6 +17,15 @@ HOME_PAGE_SIZE = 25
 def healthz(request):
     """For load balancers, and the benchmark's framework floor: no database, no session."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+def healthz_ready(request):
+    """For operators (issue 15, ASVS 16.5.2): the database and Redis (cache, broker) as JSON; 200 while
+    the database answers, degraded or not ("redis": "down"); 503 only when the database does not."""
+    report = health.readiness()
+    response = JsonResponse(report, status=503 if report["database"] == "down" else 200)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def rules(request):

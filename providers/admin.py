@@ -7,11 +7,13 @@ only by the services: read-only here. Change requests are decided by the actions
 which call the services.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.admin import AgencyStaffAdminMixin, refusal_text
+from accounts.admin import AgencyStaffAdminMixin, SeenRowAdminMixin, refusal_text
+from posc.forms import SeenFieldsMixin
 from posc.policy import PolicyViolation
 
 from . import services
@@ -22,17 +24,25 @@ class ReadOnlyAdmin(AgencyStaffAdminMixin, admin.ModelAdmin):
     """View only: no add, change or delete (Django then shows the change page read-only)."""
 
 
-class UpdateFieldsAdmin(AgencyStaffAdminMixin, admin.ModelAdmin):
+class SeenForm(SeenFieldsMixin, forms.ModelForm):
+    """The change form: each field carries what the page showed (issue 15)."""
+
+
+class UpdateFieldsAdmin(SeenRowAdminMixin, AgencyStaffAdminMixin, admin.ModelAdmin):
     """Change goes through the model's update service (audited, AU-01) with the fields the form
-    changed, never the read-only ones."""
+    changed, never the read-only ones; a field someone else changed since the page was opened is
+    shown with its present value instead of being overwritten (issue 15)."""
 
     editable = True
     update_service = None
+    form = SeenForm
 
     def save_model(self, request, obj, form, change):
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         if changes:
-            type(self).update_service(actor=request.user, changes=changes, **{self.opts.model_name: obj})
+            type(self).update_service(
+                actor=request.user, changes=changes, seen=form.seen(), **{self.opts.model_name: obj}
+            )
 
 
 @admin.register(Organization)

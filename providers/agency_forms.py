@@ -9,7 +9,29 @@ from posc.forms import ascii_digits, birth_validator, name_validator, no_nul
 from .models import BroadcastMessage, Organization, PidSl
 
 
-class PidSlFields(forms.Form):
+def pidsl_code_field(**kwargs) -> forms.CharField:
+    """A Provider ID/Service Location as printed on the PIN letter: 9 digits and a letter."""
+    return forms.CharField(
+        label="Provider ID/Service Location",
+        max_length=10,
+        validators=[
+            ascii_digits,
+            RegexValidator(r"^\d{9}[A-Za-z]$", "Enter 9 digits and a letter, as on your letter."),
+        ],
+        **kwargs,
+    )
+
+
+class DesigneeFields(forms.Form):
+    """The person the approved Data Collection Form names as the Primary User (PU-01, PU-08)."""
+
+    designee_first_name = forms.CharField(label="Primary User first name", max_length=150, validators=[name_validator])
+    designee_last_name = forms.CharField(label="Primary User last name", max_length=150, validators=[name_validator])
+    designee_email = forms.EmailField(label="Primary User email")
+    designee_phone = forms.CharField(label="Primary User phone", max_length=20, required=False)
+
+
+class NewPidSlFields(forms.Form):
     provider_id = forms.CharField(
         label="Provider ID",
         max_length=9,
@@ -24,10 +46,6 @@ class PidSlFields(forms.Form):
     street = forms.CharField(label="Street", max_length=200, required=False)
     city = forms.CharField(label="City", max_length=100, required=False)
     zip_code = forms.CharField(label="ZIP Code", max_length=10, required=False)
-    designee_first_name = forms.CharField(label="Primary User first name", max_length=150, validators=[name_validator])
-    designee_last_name = forms.CharField(label="Primary User last name", max_length=150, validators=[name_validator])
-    designee_email = forms.EmailField(label="Primary User email")
-    designee_phone = forms.CharField(label="Primary User phone", max_length=20, required=False)
 
     def clean_service_location(self):
         return self.cleaned_data["service_location"].upper()
@@ -46,6 +64,10 @@ class PidSlFields(forms.Form):
             ascii_digits(value)
             zip_validator(value)
         return value
+
+
+class PidSlFields(DesigneeFields, NewPidSlFields):
+    """A new PID/SL, then the person named on its approved Data Collection Form."""
 
 
 class EnrollForm(PidSlFields):
@@ -74,15 +96,7 @@ class AddPidSlForm(PidSlFields):
 class RegistrationForm(forms.Form):
     """Register on the POSC with the PIN letter (seeds 001)."""
 
-    pidsl = forms.CharField(
-        label="Provider ID/Service Location",
-        max_length=10,
-        help_text="9 digits and a letter, as on your letter (e.g. 110000001A).",
-        validators=[
-            ascii_digits,
-            RegexValidator(r"^\d{9}[A-Za-z]$", "Enter 9 digits and a letter, as on your letter."),
-        ],
-    )
+    pidsl = pidsl_code_field(help_text="9 digits and a letter, as on your letter (e.g. 110000001A).")
     registration_pin = forms.CharField(label="Registration PIN", max_length=20, help_text="From your PIN letter.")
     first_name = forms.CharField(label="First Name", max_length=150, validators=[name_validator])
     last_name = forms.CharField(label="Last Name", max_length=150, validators=[name_validator])
@@ -128,6 +142,23 @@ class RegistrationForm(forms.Form):
         if data.get("password") and data.get("password") != data.get("password2"):
             self.add_error("password2", "The two passwords differ.")
         return data
+
+
+class LetterForm(DesigneeFields):
+    """A new PIN letter for an enrolled PID/SL without a Primary User (PU-08): the person named on
+    the approved Data Collection Form, again or anew. The old letter stops working."""
+
+    pidsl = pidsl_code_field(help_text="9 digits and a letter (e.g. 110000001A).")
+    field_order = ["pidsl"]
+
+    def clean_pidsl(self):
+        code = self.cleaned_data["pidsl"].upper()
+        pidsl = (
+            PidSl.objects.filter(provider_id=code[:9], service_location=code[9:]).select_related("organization").first()
+        )
+        if pidsl is None:
+            raise forms.ValidationError(f"No PID/SL {code} is enrolled. Check the code, or enroll it first.")
+        return pidsl
 
 
 class BroadcastForm(forms.ModelForm):

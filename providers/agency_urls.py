@@ -8,6 +8,7 @@ urlpatterns = [
     path("", agency_views.AgencyHomeView.as_view(), name="home"),
     path("enroll/", agency_views.EnrollView.as_view(), name="enroll"),
     path("pidsls/add/", agency_views.AddPidSlView.as_view(), name="add_pidsl"),
+    path("letters/", agency_views.LettersView.as_view(), name="letters"),
     path("change-requests/", agency_views.ChangeRequestsView.as_view(), name="change_requests"),
     path("users/", agency_views.UsersView.as_view(), name="users"),
     path("users/<int:user_id>/", agency_views.UserActionView.as_view(), name="user_action"),

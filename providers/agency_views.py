@@ -8,7 +8,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,9 +19,17 @@ from posc.forms import apply_violation
 from posc.policy import PolicyViolation
 from subordinates import services as subordinate_services
 
-from . import registration, services
-from .agency_forms import AddPidSlForm, BroadcastForm, ChangeDecisionForm, EnrollForm, UserActionForm, UserSearchForm
-from .models import BroadcastMessage, PrimaryChangeRequest
+from . import authority, registration, services
+from .agency_forms import (
+    AddPidSlForm,
+    BroadcastForm,
+    ChangeDecisionForm,
+    EnrollForm,
+    LetterForm,
+    UserActionForm,
+    UserSearchForm,
+)
+from .models import BroadcastMessage, Designation, PrimaryChangeRequest, RegistrationThrottle
 
 PAGE_SIZE = 25
 User = get_user_model()
@@ -117,6 +125,64 @@ class AddPidSlView(EnrollView):
     def enroll(self, actor, data):
         pidsl = services.pidsl_enroll(actor=actor, organization=data["organization"], spec=_spec(data))
         return _designate(actor, pidsl, data)
+
+
+class LettersView(AgencyRequiredMixin, View):
+    """Reissue a PIN letter (PU-08): for an enrolled PID/SL without a Primary User, a new letter
+    for the person on the approved Data Collection Form; the old letter stops working at once and
+    the PID/SL's wrong tries start over. Lists the PID/SLs waiting for their Primary User, with the
+    pending letter and its wrong tries since it was issued. Who may: authority.letter_refusal."""
+
+    template = "agency/letters.html"
+
+    def context(self, form):
+        pending = Designation.objects.filter(registered_at__isnull=True, voided_at__isnull=True)
+        waiting = (
+            authority.pidsls_awaiting_primary()
+            .select_related("organization")
+            .prefetch_related(Prefetch("designations", queryset=pending, to_attr="pending"))
+            .order_by("provider_id", "service_location")
+        )
+        page = Paginator(waiting, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        keys = {registration.pidsl_throttle_key(p.code): p for p in page.object_list}
+        tries = dict(RegistrationThrottle.objects.filter(key__in=keys).values_list("key", "failures"))
+        for key, pidsl in keys.items():
+            pidsl.letter = pidsl.pending[0] if pidsl.pending else None
+            pidsl.wrong_tries = tries.get(key, 0)
+        return {"form": form, "page": page}
+
+    def get(self, request):
+        code = request.GET.get("pidsl", "")[:10].upper()
+        letter = (
+            Designation.objects.filter(
+                pidsl__provider_id=code[:9], pidsl__service_location=code[9:], registered_at__isnull=True
+            )
+            .order_by("-approved_at")
+            .first()
+            if len(code) == 10
+            else None
+        )
+        initial = {"pidsl": code} if code else {}
+        if letter is not None:
+            # The same person by default: a lost letter is the usual reason (PU-08).
+            initial.update(
+                designee_first_name=letter.first_name,
+                designee_last_name=letter.last_name,
+                designee_email=letter.email,
+                designee_phone=letter.phone,
+            )
+        return render(request, self.template, self.context(LetterForm(initial=initial)))
+
+    def post(self, request):
+        form = LetterForm(request.POST)
+        if not form.is_valid():
+            return render(request, self.template, self.context(form), status=400)
+        pidsl = form.cleaned_data["pidsl"]
+        try:
+            designation, pin = _designate(request.user, pidsl, form.cleaned_data)
+        except ValidationError as exc:
+            return screens.refusal(request, exc, close_url=reverse("agency:letters"), pidsl=pidsl)
+        return _letter(request, designation, pin)
 
 
 class ChangeRequestsView(AgencyRequiredMixin, View):

@@ -62,6 +62,13 @@ def is_agency(actor) -> bool:
     return bool(actor is not None and actor.is_active and actor.is_staff)
 
 
+def agency_staff() -> QuerySet:
+    """Everyone who acts for MassHealth now: whom program-wide alerts go to."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(is_staff=True, is_active=True)
+
+
 def require_agency(actor) -> None:
     require_active(actor)
     if not actor.is_agency_staff:
@@ -185,6 +192,35 @@ def require_primary(actor, pidsl: PidSl) -> None:
     require_active(actor)
     if not is_primary_at(actor, pidsl):
         raise NotAuthorized(_("Only the Primary User of %(pidsl)s can do this.") % {"pidsl": pidsl.code}, rule="PU-02")
+
+
+def letter_refusal(actor, pidsl: PidSl) -> NotAuthorized | PolicyViolation | None:
+    """Why the actor may not issue a PIN letter for this PID/SL, or None when they may.
+
+    PU-01, PU-08: agency staff issue the letter that lets the person named on the approved Data
+    Collection Form register as the first Primary User, and a new one when that letter is lost
+    or its PIN expired (the old letter stops working). PU-06: a PID/SL that has a Primary User
+    changes it by an approved change request, not by a letter."""
+    if actor is None or not actor.is_active:
+        return NotAuthorized(_("Your user ID is deactivated."), rule="US-06")
+    if not actor.is_agency_staff:
+        return NotAuthorized(_("Only MassHealth agency staff issue PIN letters."), rule="PU-08")
+    if holder_id(pidsl, PRIMARY) is not None:
+        return PolicyViolation(
+            "PU-06", _("%(pidsl)s already has a Primary User; use a change request.") % {"pidsl": pidsl.code}
+        )
+    return None
+
+
+def require_letter_issuer(actor, pidsl: PidSl) -> None:
+    refusal = letter_refusal(actor, pidsl)
+    if refusal is not None:
+        raise refusal
+
+
+def pidsls_awaiting_primary() -> QuerySet[PidSl]:
+    """PID/SLs without a Primary User: enrolled, their letter not yet used (PU-01, PU-08)."""
+    return PidSl.objects.exclude(pk__in=Access.objects.open().filter(role=PRIMARY).values("pidsl_id"))
 
 
 def may_act_as_organization_primary(actor, organization_id: int) -> bool:
@@ -561,6 +597,26 @@ def may_read_notifications(user) -> bool:
     return bool(user.is_active) and (
         user.is_agency_staff or bool(administered_organization_ids(user)) or is_compliance_officer(user)
     )
+
+
+def may_download_evidence(user, organization_id: int) -> bool:
+    """AU-02: a completed review's evidence package goes to the organization's compliance officers
+    and to agency staff; the administrators who made the decisions have its reports already."""
+    return bool(user.is_active) and (is_agency(user) or organization_id in compliance_organization_ids(user))
+
+
+def may_register_passkey(user) -> bool:
+    """Passkeys (WebAuthn, phishing-resistant, NIST SP 800-63B-4 AAL2) are offered to agency staff,
+    compliance officers, and Primary Users and backups (issue 14). Everyone keeps TOTP."""
+    return bool(user.is_active) and (
+        user.is_agency_staff or is_compliance_officer(user) or bool(administered_organization_ids(user))
+    )
+
+
+def passkey_must_be_hardware_bound(user) -> bool:
+    """NIST SP 800-63B-4 AAL3 for agency staff: their passkey's key must stay on one device (a
+    security key), never a synced passkey (the authenticator data's backup-eligible flag is 0)."""
+    return is_agency(user)
 
 
 def viewable_organization_ids(user) -> set[int] | None:

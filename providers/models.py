@@ -308,7 +308,8 @@ class Designation(models.Model):
     # Only a hash: the PIN is printed on the letter once and never stored in the clear.
     pin_hash = models.CharField(max_length=128)
     pin_expires_at = models.DateTimeField()
-    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    # Voided when agency staff issue a new letter (PU-08), never by wrong PINs: those are slowed
+    # down per PID/SL and per address instead (RegistrationThrottle).
     voided_at = models.DateTimeField(null=True, blank=True)
     registered_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -327,6 +328,21 @@ class Designation(models.Model):
 
     def __str__(self) -> str:
         return f"Designation of {self.first_name} {self.last_name} for {self.pidsl.code}"
+
+
+class RegistrationThrottle(models.Model):
+    """Failed registration tries, per Provider ID/Service Location typed and per address (PU-01;
+    ASVS 6.3.1, NIST SP 800-63B-4 §3.2.2): each further try waits longer (providers/registration.py).
+
+    Keyed by what was typed, whether or not a letter is pending there, so the wait tells nobody
+    which PID/SLs have one. A success or a new letter ends the PID/SL's run."""
+
+    key = models.CharField(max_length=80, unique=True)  # "pidsl:110000001A" or "address:203.0.113.7"
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures}"
 
 
 class BroadcastMessage(models.Model):

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views import View
 
+from posc.addresses import client_address
 from posc.forms import apply_violation
 from posc.policy import PolicyViolation
 
@@ -19,7 +20,8 @@ User = get_user_model()
 
 
 class RegisterView(View):
-    """Anyone with a PIN letter may try; the PIN works once, expires, and dies after 5 wrong tries."""
+    """Anyone with a PIN letter may try; the PIN works once and expires. Wrong tries are slowed
+    down per PID/SL and per address, never voiding the letter (PU-01, ASVS 6.3.1)."""
 
     def get(self, request):
         return render(request, "providers/register.html", {"form": RegistrationForm()})
@@ -43,8 +45,14 @@ class RegisterView(View):
             )
             try:
                 user = registration.registration_complete(
-                    pidsl_code=data["pidsl"], registration_pin=data["registration_pin"], person=person
+                    pidsl_code=data["pidsl"],
+                    registration_pin=data["registration_pin"],
+                    person=person,
+                    address=client_address(request),
                 )
+            except registration.RegistrationThrottled as exc:
+                apply_violation(form, exc)
+                return render(request, "providers/register.html", {"form": form}, status=429)
             except PolicyViolation as exc:
                 apply_violation(form, exc)
             except ValidationError as exc:

@@ -6,6 +6,7 @@ the PID/SL's first Primary User (PU-01)."""
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,15 +19,41 @@ from django.utils.translation import gettext as _
 from audit.models import AuditEvent
 from audit.services import audit_record
 from posc.policy import PolicyViolation
+from posc.throttle import growing_wait, seconds_left, wait_words
 
 from . import authority
-from .models import Access, Designation, PidSl
+from .models import Designation, PidSl, RegistrationThrottle
 from .services import primary_designate
 
 # Letters and digits a person can read off paper without confusing them.
 _PIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _PIN_LENGTH = 10
-MAX_PIN_FAILURES = 5
+
+# Wrong PINs are slowed down, never punished by voiding the letter (that handed anyone who knew a
+# PID/SL code a way to stop its Primary User from ever registering). ASVS 6.3.1, NIST SP 800-63B-4
+# §3.2.2: per PID/SL typed, 3 tries free, then 2 s doubling up to 15 minutes; per address, 10 tries
+# free, the same waits. A PIN is 10 characters of 32 (50 bits): at one try per 15 minutes a
+# PID/SL's PIN outlives its 30-day letter by a factor of 10^11. docs/decisions.md.
+PIDSL_FREE_TRIES = 3
+ADDRESS_FREE_TRIES = 10
+FIRST_WAIT_SECONDS = 2
+MAX_WAIT_SECONDS = 15 * 60
+# A run of failures older than this is forgotten (an address changes hands; a person comes back).
+QUIET_RESET = timedelta(days=1)
+
+GENERIC_REFUSAL = "The Provider ID/Service Location and registration PIN do not match a letter we issued."
+
+
+class RegistrationThrottled(PolicyViolation):
+    """A try that came before its wait was over: nothing was checked (PU-01)."""
+
+    def __init__(self, seconds: int):
+        self.seconds = seconds
+        super().__init__(
+            "PU-01",
+            _("Too many tries. Wait %(wait)s, then try again.") % {"wait": wait_words(seconds)},
+            field="registration_pin",
+        )
 
 
 @dataclass(frozen=True)
@@ -47,18 +74,35 @@ def _new_pin() -> str:
     return "".join(secrets.choice(_PIN_ALPHABET) for _ in range(_PIN_LENGTH))
 
 
+@lru_cache(maxsize=4)
+def _dummy_pin_hash(hasher: str) -> str:
+    """A PIN hash no letter has, made by the hasher letters are made with: checked when there is no
+    letter, so that path costs what a wrong PIN costs (ASVS 6.3.8: the time taken does not tell
+    which PID/SLs have a pending letter)."""
+    return make_password(_new_pin())
+
+
+def pidsl_throttle_key(code: str) -> str:
+    return f"pidsl:{code}"
+
+
 @transaction.atomic
 def designation_approve(*, actor, pidsl: PidSl, first_name: str, last_name: str, email: str, phone: str = ""):
-    """Agency staff approve a Data Collection Form; returns (designation, registration PIN) — the PIN once."""
-    authority.require_agency(actor)
+    """Agency staff issue the PIN letter of an approved Data Collection Form; returns (designation,
+    registration PIN), the PIN once. A new letter voids the PID/SL's earlier unused one (PU-08: a
+    lost or expired letter is replaced; the old PIN stops working at once) and ends its run of
+    wrong tries. Who may: providers.authority.letter_refusal."""
+    authority.require_letter_issuer(actor, pidsl)
     pidsl = PidSl.objects.select_for_update(no_key=True).get(pk=pidsl.pk)
-    if Access.objects.open().filter(pidsl=pidsl, role=authority.PRIMARY).exists():
-        raise PolicyViolation(
-            "PU-06", _("%(pidsl)s already has a Primary User; use a change request.") % {"pidsl": pidsl.code}
-        )
+    authority.require_letter_issuer(actor, pidsl)  # again under the row lock
     now = timezone.now()
-    # A new letter voids any earlier unused one.
-    Designation.objects.filter(pidsl=pidsl, registered_at__isnull=True, voided_at__isnull=True).update(voided_at=now)
+    voided = list(
+        Designation.objects.filter(pidsl=pidsl, registered_at__isnull=True, voided_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    Designation.objects.filter(pk__in=voided).update(voided_at=now)
+    RegistrationThrottle.objects.filter(key=pidsl_throttle_key(pidsl.code)).delete()
     pin = _new_pin()
     designation = Designation.objects.create(
         pidsl=pidsl,
@@ -72,51 +116,87 @@ def designation_approve(*, actor, pidsl: PidSl, first_name: str, last_name: str,
         pin_expires_at=now + timedelta(days=settings.POSC_REGISTRATION_PIN_DAYS),
     )
     audit_record(
-        action=AuditEvent.Action.DESIGNATION_APPROVE,
+        action=AuditEvent.Action.PIN_LETTER_REISSUE if voided else AuditEvent.Action.DESIGNATION_APPROVE,
         actor=actor,
         pidsl=pidsl,
+        before={"voided_letters": voided} if voided else None,
         after={
             "designee": f"{designation.first_name} {designation.last_name}",
             "expires": str(designation.pin_expires_at.date()),
         },
+        detail="PIN letter reissued; the earlier letter no longer works (PU-08)" if voided else "",
     )
     return designation, pin
 
 
-def registration_complete(*, pidsl_code: str, registration_pin: str, person: Registrant):
-    """Create the designated person's user ID and make them the Primary User. The PIN works once."""
-    generic = _("The Provider ID/Service Location and registration PIN do not match a letter we issued.")
+def _throttles(keys: list[str]) -> list[RegistrationThrottle]:
+    """The rows of these keys, locked in one order (two tries on one PID/SL wait for each other)."""
+    RegistrationThrottle.objects.bulk_create([RegistrationThrottle(key=k) for k in keys], ignore_conflicts=True)
+    return list(RegistrationThrottle.objects.select_for_update().filter(key__in=keys).order_by("key"))
+
+
+def _failures(row: RegistrationThrottle, now) -> int:
+    if row.last_failure_at is None or now - row.last_failure_at > QUIET_RESET:
+        return 0
+    return row.failures
+
+
+def _wait(row: RegistrationThrottle, now) -> int:
+    free = PIDSL_FREE_TRIES if row.key.startswith("pidsl:") else ADDRESS_FREE_TRIES
+    wait = growing_wait(_failures(row, now), free=free, first=FIRST_WAIT_SECONDS, cap=MAX_WAIT_SECONDS)
+    return seconds_left(wait, row.last_failure_at, now)
+
+
+def registration_complete(*, pidsl_code: str, registration_pin: str, person: Registrant, address: str | None = None):
+    """Create the designated person's user ID and make them the Primary User. The PIN works once.
+
+    PU-01. Every refusal of the code and PIN is one message, whatever the cause (no such PID/SL, no
+    pending letter, expired, wrong PIN), and costs the same work: one read of the letter, one PIN
+    hash check (against a dummy hash when there is no letter), one count, one audit record. Tries
+    are counted per PID/SL typed and per ``address`` and slowed down, never voiding the letter; a
+    try before its wait is over checks nothing (ASVS 6.3.1, NIST SP 800-63B-4 §3.2.2)."""
+    generic = _(GENERIC_REFUSAL)
     code = pidsl_code.strip().upper()
-    pidsl = PidSl.objects.filter(provider_id=code[:9], service_location=code[9:10]).first()
-    if pidsl is None or len(code) != 10:
-        raise PolicyViolation("PU-01", generic, field="registration_pin")
+    keys = [pidsl_throttle_key(code)] + ([f"address:{address}"] if address else [])
     with transaction.atomic():
+        now = timezone.now()
+        rows = _throttles(keys)
+        wait = max(_wait(row, now) for row in rows)
+        if wait:
+            raise RegistrationThrottled(wait)
         designation = (
-            Designation.objects.select_for_update(no_key=True)
-            .filter(pidsl=pidsl, registered_at__isnull=True, voided_at__isnull=True)
+            Designation.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("pidsl__organization")
+            .filter(
+                pidsl__provider_id=code[:9],
+                pidsl__service_location=code[9:],
+                registered_at__isnull=True,
+                voided_at__isnull=True,
+            )
             .first()
         )
-        if designation is None or designation.pin_expires_at < timezone.now():
-            raise PolicyViolation("PU-01", generic, field="registration_pin")
-        if not check_password(registration_pin.strip().upper(), designation.pin_hash):
-            designation.failed_attempts += 1
-            if designation.failed_attempts >= MAX_PIN_FAILURES:
-                # Guessing ends here: agency staff must issue a new letter.
-                designation.voided_at = timezone.now()
-            designation.save(update_fields=["failed_attempts", "voided_at"])
+        encoded = designation.pin_hash if designation is not None else _dummy_pin_hash(settings.PASSWORD_HASHERS[0])
+        matched = check_password(registration_pin.strip().upper(), encoded)
+        if designation is None or not matched or designation.pin_expires_at < now or len(code) != 10:
+            for row in rows:
+                row.failures = _failures(row, now) + 1
+                row.last_failure_at = now
+            RegistrationThrottle.objects.bulk_update(rows, ["failures", "last_failure_at"])
             audit_record(
                 action=AuditEvent.Action.REGISTRATION_FAILED,
-                pidsl=pidsl,
+                pidsl=designation.pidsl if designation is not None else None,
                 actor_username=person.username[:150],
-                detail="wrong registration PIN",
+                detail=f"registration PIN refused for {code[:10]}",
             )
             failed = True
         else:
             failed = False
     if failed:
-        # Outside the atomic block so the failure count is kept.
+        # Outside the atomic block so the count is kept.
         raise PolicyViolation("PU-01", generic, field="registration_pin")
-    return _register(designation_id=designation.pk, person=person)
+    user = _register(designation_id=designation.pk, person=person)
+    RegistrationThrottle.objects.filter(key__in=keys).delete()
+    return user
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from posc.policy import PolicyViolation
+from posc.policy import Conflict, PolicyViolation, check_seen
 
 from . import authority
 from .access import access_close, demote_to_subordinate, pidsl_lock, role_move, service_codes
@@ -178,7 +178,15 @@ def change_request_file(*, actor, pidsl: PidSl, new_primary, reason: str = "", o
 def _lock_pending(request: PrimaryChangeRequest) -> PrimaryChangeRequest:
     request = PrimaryChangeRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != PrimaryChangeRequest.Status.PENDING:
-        raise PolicyViolation("PU-06", _("This change request was already decided."))
+        # Issue 15: another agency staff member decided it since the page was opened (a 409).
+        raise Conflict(
+            "PU-06",
+            _("This change request was already decided: %(status)s by %(who)s.")
+            % {
+                "status": request.get_status_display().lower(),
+                "who": request.decided_by.username if request.decided_by_id else _("MassHealth"),
+            },
+        )
     return request
 
 
@@ -313,13 +321,15 @@ ORGANIZATION_EDITABLE = ("name",)
 PIDSL_EDITABLE = ("name", "street", "city", "state", "zip_code")
 
 
-def _fields_update(*, actor, obj, changes: dict, editable, **where):
+def _fields_update(*, actor, obj, changes: dict, editable, seen: dict | None, **where):
     authority.require_agency(actor)
     unknown = set(changes) - set(editable)
     if unknown:
         raise PolicyViolation(
             "AU-01", _("These fields are not changed here: %(f)s.") % {"f": ", ".join(sorted(unknown))}
         )
+    # Issue 15: a field someone else changed since the page showed it is refused, not overwritten.
+    check_seen(obj, changes, seen, rule="AU-01", what=str(obj))
     before = {name: getattr(obj, name) for name in changes}
     changed = [name for name, value in changes.items() if before[name] != value]
     if not changed:
@@ -339,17 +349,22 @@ def _fields_update(*, actor, obj, changes: dict, editable, **where):
 
 
 @transaction.atomic
-def organization_update(*, actor, organization: Organization, changes: dict) -> list[str]:
+def organization_update(*, actor, organization: Organization, changes: dict, seen: dict | None = None) -> list[str]:
     """Agency staff correct an organization's name (audited, AU-01); its provider traits decide
     what may be granted (SV-02) and are not changed here."""
     organization = Organization.objects.select_for_update(no_key=True).get(pk=organization.pk)
     return _fields_update(
-        actor=actor, obj=organization, changes=changes, editable=ORGANIZATION_EDITABLE, organization=organization
+        actor=actor,
+        obj=organization,
+        changes=changes,
+        editable=ORGANIZATION_EDITABLE,
+        seen=seen,
+        organization=organization,
     )
 
 
 @transaction.atomic
-def pidsl_update(*, actor, pidsl: PidSl, changes: dict) -> list[str]:
+def pidsl_update(*, actor, pidsl: PidSl, changes: dict, seen: dict | None = None) -> list[str]:
     """Agency staff correct a PID/SL's name and address (audited, AU-01)."""
     pidsl = pidsl_lock(pidsl.pk)
-    return _fields_update(actor=actor, obj=pidsl, changes=changes, editable=PIDSL_EDITABLE, pidsl=pidsl)
+    return _fields_update(actor=actor, obj=pidsl, changes=changes, editable=PIDSL_EDITABLE, seen=seen, pidsl=pidsl)

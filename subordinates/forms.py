@@ -37,10 +37,34 @@ class SubordinateSearchForm(forms.Form):
     last_name = forms.CharField(label="Last Name", max_length=150, required=False)
 
 
+OUT_OF_DATE = "This page is out of date: open Update Subordinate again, then make your change."
+
+
+def seen_value(codes) -> str:
+    """The services a page shows, as its hidden ``seen`` field carries them (issue 15)."""
+    return " ".join(sorted(codes))
+
+
 class ServicesForm(ServicesMixin, forms.Form):
+    """Update Subordinate's Submit. ``seen`` carries the services the page showed when it was
+    opened, unchanged through Assign/Unassign, so the service applies the person's change to what
+    the link holds now (issue 15); a page without it is refused, never taken for the whole set."""
+
+    seen = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.HiddenInput,
+        validators=[RegexValidator(r"^[a-z0-9_]+( [a-z0-9_]+)*$", OUT_OF_DATE)],
+    )
+
     def __init__(self, *args, pidsl: PidSl, role: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.setup_services(pidsl, role)
+
+    def clean_seen(self):
+        if "seen" not in self.data:
+            raise forms.ValidationError(OUT_OF_DATE)
+        return set(self.cleaned_data["seen"].split())
 
 
 class SubordinateForm(ServicesMixin, forms.Form):

@@ -19,9 +19,10 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.services import sign_in_failures_clear
 from audit.models import AuditEvent
 from audit.services import audit_record
-from posc.policy import PolicyViolation
+from posc.policy import PolicyViolation, check_seen
 from providers import authority
 from providers.access import (
     access_close,
@@ -200,13 +201,50 @@ def _labels(services) -> str:
     return ", ".join(s.label for s in services)
 
 
+def _change_applied(access: Access, chosen: list[Service], seen) -> list[Service]:
+    """Issue 15: the change the person made to the services they saw, applied to what the link
+    holds now (read under its lock): added = chosen - seen, removed = seen - chosen. A service
+    another administrator granted or revoked since the page was rendered stays as they left it."""
+    seen = set(seen)
+    chosen_codes = {s.code for s in chosen}
+    removed = seen - chosen_codes
+    kept = [s for s in access.services.all() if s.code not in removed]
+    kept_codes = {s.code for s in kept}
+    return kept + [s for s in chosen if s.code not in seen and s.code not in kept_codes]
+
+
+def _last_services_change_by(access: Access, actor) -> str:
+    """Who last changed the link's services, for the note that someone else did meanwhile."""
+    event = (
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.SERVICES_CHANGE, target_user=access.user, pidsl=access.pidsl
+        )
+        .exclude(actor=actor)
+        .order_by("-pk")
+        .values_list("actor_username", flat=True)
+        .first()
+    )
+    return event or _("another administrator")
+
+
 @transaction.atomic
-def access_services_set(*, actor, access: Access, services: list[Service]) -> Access:
-    """Grant or change the services a user holds at one PID/SL (SV-03: per user, per PID/SL)."""
+def access_services_set(*, actor, access: Access, services: list[Service], seen=None) -> Access:
+    """Grant or change the services a user holds at one PID/SL (SV-03: per user, per PID/SL).
+
+    ``seen``: the service codes the person's page showed. Given, only the person's change to them
+    is applied (issue 15: a stale page never silently re-grants a service another administrator
+    revoked); ``access.changed_meanwhile_by`` then names who changed them since, or is "". Without
+    it ``services`` replaces the link's services.
+    """
     access = _lock_access(access)
     authority.require_administrator(actor, access.pidsl)
-    services = authority.check_services(pidsl=access.pidsl, role=access.role, services=services)
     before = service_codes(access)
+    access.changed_meanwhile_by = ""
+    if seen is not None:
+        if set(seen) != set(before):
+            access.changed_meanwhile_by = _last_services_change_by(access, actor)
+        services = _change_applied(access, services, seen)
+    services = authority.check_services(pidsl=access.pidsl, role=access.role, services=services)
     after = sorted(s.code for s in services)
     if before == after:
         return access
@@ -396,13 +434,16 @@ def password_reset_temporary(*, actor, user, pidsl: PidSl | None = None) -> str:
     authority.require_account_authority(actor, user, authority.RESET)
     password = _set_temporary_password(user)
     user.save(update_fields=["password", "must_change_password", "temporary_password_expires_at"])
+    # ASVS 6.3.1, NIST SP 800-63B-4 §3.2.2: a sign-in lock is lifted by a reset, so a user ID an
+    # attacker locked is back in use with the new password (accounts/throttle.py).
+    unlocked = sign_in_failures_clear(user)
     audit_record(
         action=AuditEvent.Action.PASSWORD_RESET,
         actor=actor,
         target_user=user,
         pidsl=pidsl,
         organization=user.home_organization if pidsl is None else None,
-        after={"must_change_password": True},
+        after={"must_change_password": True, **({"sign_in_failures_cleared": unlocked} if unlocked else {})},
     )
     return password
 
@@ -411,17 +452,20 @@ CONTACT_FIELDS = ("first_name", "middle_initial", "last_name", "email", "phone",
 
 
 @transaction.atomic
-def user_contact_update(*, actor, user, changes: dict) -> list[str]:
+def user_contact_update(*, actor, user, changes: dict, seen: dict | None = None) -> list[str]:
     """Change a user's name or contact details; returns the fields that changed.
 
     LK-03: the home organization's Primary User or backup, or agency staff. US-01: a name change
     that would make two user IDs of one person is refused. Audited with before and after.
+    ``seen``: the values the person's page showed; a field someone else changed since is refused
+    (issue 15), never overwritten unseen.
     """
     user = lock_user(user)
     authority.require_account_authority(actor, user, authority.CONTACT)
     unknown = set(changes) - set(CONTACT_FIELDS)
     if unknown:
         raise PolicyViolation("US-02", _("Only the name and contact details can be changed here."))
+    check_seen(user, changes, seen, rule="US-02", what=_("%(user)s's details") % {"user": user.display_name})
     before = {name: getattr(user, name) for name in changes}
     changed = [name for name, value in changes.items() if getattr(user, name) != value]
     if not changed:

@@ -17,7 +17,7 @@ from posc.urlcache import cached_reverse
 from providers import authority, catalog
 
 from . import search, selectors, services
-from .forms import LinkForm, ServicesForm, SubordinateForm, SubordinateSearchForm
+from .forms import LinkForm, ServicesForm, SubordinateForm, SubordinateSearchForm, seen_value
 from .mixins import PidSlAdministratorMixin
 
 PAGE_SIZE = 25
@@ -158,7 +158,9 @@ class UpdateSubordinateView(PidSlAdministratorMixin, View):
 
     def get(self, request, pidsl, access_id):
         access = self.get_access(access_id, with_services=True)
-        return self.render_page(access, ServicesForm(pidsl=self.pidsl, role=access.role))
+        # Issue 15: the page carries the services it shows, for Submit to apply only the change made to them.
+        seen = seen_value(s.code for s in access.services.all())
+        return self.render_page(access, ServicesForm(pidsl=self.pidsl, role=access.role, initial={"seen": seen}))
 
     def post(self, request, pidsl, access_id):
         access = self.get_access(access_id)
@@ -169,13 +171,23 @@ class UpdateSubordinateView(PidSlAdministratorMixin, View):
         if not form.is_valid():
             return self.render_page(access, form, status=400)
         try:
-            services.access_services_set(actor=request.user, access=access, services=form.cleaned_data["services"])
+            access = services.access_services_set(
+                actor=request.user,
+                access=access,
+                services=form.cleaned_data["services"],
+                seen=form.cleaned_data["seen"],
+            )
         except ValidationError as exc:
             apply_violation(form, exc)
             return self.render_page(access, form, status=400)
-        return confirmation(
-            request, self.pidsl, f"The services of {access.user.display_name} ({access.user.username}) were updated."
-        )
+        message = f"The services of {access.user.display_name} ({access.user.username}) were updated."
+        if access.changed_meanwhile_by:
+            held = ", ".join(s.label for s in access.services.all())
+            message += (
+                f" {access.changed_meanwhile_by} also changed them since you opened the page; only your change was"
+                f" applied. {access.user.display_name} now holds: {held}."
+            )
+        return confirmation(request, self.pidsl, message)
 
 
 class ResetPasswordView(PidSlAdministratorMixin, View):

@@ -128,3 +128,20 @@ def build_cast() -> Cast:
 @pytest.fixture
 def cast(db) -> Cast:
     return build_cast()
+
+
+@pytest.fixture
+def harbor(cast):
+    """A newly enrolled PID/SL of a new organization, with no Primary User yet (registration)."""
+    organization = factories.OrganizationFactory(name="Harbor Clinic")
+    return factories.PidSlFactory(organization=organization, provider_id="770000001", service_location="A")
+
+
+@pytest.fixture
+def letter(cast, harbor):
+    """The approved designation of Nina Alvarez for harbor, and the PIN printed on her letter."""
+    from providers import registration
+
+    return registration.designation_approve(
+        actor=cast.agency, pidsl=harbor, first_name="Nina", last_name="Alvarez", email="nina@example.org"
+    )

@@ -6,9 +6,20 @@ from datetime import timedelta
 import factory
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.models import Terms, User
-from audit.models import AccessReview, AuditEvent, FindingSnapshot, Report, ReviewItem, ReviewReminder
+from audit.checkpoints import checkpoint_mac
+from audit.models import (
+    AccessReview,
+    AuditCheckpoint,
+    AuditEvent,
+    EvidencePackage,
+    FindingSnapshot,
+    Report,
+    ReviewItem,
+    ReviewReminder,
+)
 from providers import authority
 from providers.access import access_open
 from providers.models import (
@@ -20,6 +31,7 @@ from providers.models import (
     Organization,
     PidSl,
     PrimaryChangeRequest,
+    RegistrationThrottle,
     Service,
 )
 
@@ -68,6 +80,22 @@ class UserFactory(factory.django.DjangoModelFactory):
     def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+class PasskeyFactory(factory.django.DjangoModelFactory):
+    """A stored passkey (WebAuthn credential) of a security key; tests that sign with it use
+    tests/webauthn_authenticator.py instead."""
+
+    class Meta:
+        model = WebAuthnCredential
+
+    user = factory.SubFactory(UserFactory)
+    name = "Passkey"
+    credential_id = factory.Sequence(lambda n: f"credential-{n}".encode())
+    public_key = b"\xa0"
+    aaguid = "00000000-0000-0000-0000-000000000000"
+    transports = ["usb"]
+    backup_eligible = False
 
 
 class AgencyStaffFactory(UserFactory):
@@ -150,6 +178,13 @@ class TermsFactory(factory.django.DjangoModelFactory):
     published_at = factory.LazyFunction(timezone.now)
 
 
+class RegistrationThrottleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RegistrationThrottle
+
+    key = factory.Sequence(lambda n: f"pidsl:11000{n:04d}A")
+
+
 class DesignationFactory(factory.django.DjangoModelFactory):
     """A PIN letter; the PIN is `pin` (factory param), stored only as a hash."""
 
@@ -222,6 +257,38 @@ class ReportFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     kind = Report.Kind.USER_ACCESS_CSV
     requested_at = factory.LazyFunction(timezone.now)
+
+
+class AuditCheckpointFactory(factory.django.DjangoModelFactory):
+    """A checkpoint row with a MAC that verifies; audit.checkpoints.chain_check writes real ones."""
+
+    class Meta:
+        model = AuditCheckpoint
+
+    at = factory.LazyFunction(timezone.now)
+    ok = True
+    records = 0
+    last_id = None
+    last_hash = ""
+    problem = ""
+    mac = factory.LazyAttribute(checkpoint_mac)
+
+
+class EvidencePackageFactory(factory.django.DjangoModelFactory):
+    """A package row (no file); audit.reviews.evidence.evidence_seal seals real ones. It cannot be
+    deleted before retain_until (AU-02), so tests roll it back with their transaction."""
+
+    class Meta:
+        model = EvidencePackage
+
+    review = factory.SubFactory(AccessReviewFactory, status=AccessReview.Status.COMPLETED)
+    organization = factory.SelfAttribute("review.organization")
+    sealed_at = factory.LazyFunction(timezone.now)
+    retain_until = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=6 * 365))
+    file_path = factory.Sequence(lambda n: f"package-{n}.zip")
+    sha256 = "0" * 64
+    size = 0
+    sealed_event = factory.SubFactory(AuditEventFactory, action=AuditEvent.Action.EVIDENCE_SEALED)
 
 
 class FindingSnapshotFactory(factory.django.DjangoModelFactory):

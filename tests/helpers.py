@@ -49,3 +49,45 @@ def fresh(user):
 
 def audit_count(**filters) -> int:
     return AuditEvent.objects.filter(**filters).count()
+
+
+def completed_review(cast, organization=None):
+    """A completed review with its reports built and its evidence package sealed (AU-02), as the
+    workers would leave it: Eddy's by default (alice removes carol at A, everyone else is kept), or
+    Other Clinic's (erin keeps everyone; MassHealth decides erin's own access, AR-05)."""
+    from audit.models import AccessReview, Report, ReviewItem
+    from audit.reviews import services as reviews
+    from audit.reviews.evidence import evidence_seal
+    from audit.reviews.reports import report_build
+
+    organization = organization or cast.eddys
+    eddys = organization == cast.eddys
+    reviewer = cast.alice if eddys else cast.erin
+    review = reviews.review_create(organization=organization, actor=reviewer)
+    if eddys:
+        carol = ReviewItem.objects.get(review=review, user=cast.carol, pidsl=cast.pidsl_a)
+        reviews.review_decide(actor=cast.alice, item=carol, decision="remove")
+    deciders = (cast.alice, cast.bob, cast.dave, cast.agency) if eddys else (cast.erin, cast.agency)
+    for admin in deciders:
+        reviews.review_keep_remaining(actor=admin, review=review)
+    reviews.review_complete(actor=reviewer, review=review, attested=True)
+    for report in Report.objects.filter(review=review):
+        report_build(report.pk)
+    evidence_seal(review.pk)
+    return AccessReview.objects.get(pk=review.pk)
+
+
+def sign_in_failures(username: str, failures: int, *, address: str = "198.51.100.20", seconds_ago: float = 86400):
+    """Failed sign-ins of a user ID as django-axes records them (accounts/throttle.py reads them),
+    the last one ``seconds_ago``: a patient attacker's failures without waiting out every wait."""
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    attempt = AccessAttempt.objects.create(
+        username=username, ip_address=address, user_agent="test", failures_since_start=failures
+    )
+    # attempt_time is set on create (auto_now_add).
+    AccessAttempt.objects.filter(pk=attempt.pk).update(attempt_time=timezone.now() - timedelta(seconds=seconds_ago))
+    return attempt

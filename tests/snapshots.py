@@ -8,6 +8,7 @@ the columns that matter, rows in id order. A difference names the table.
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django_otp_webauthn.models import WebAuthnCredential
 
 from audit.models import AccessReview, AuditEvent, Report, ReviewItem
 from providers.models import (
@@ -45,11 +46,12 @@ def _watched(also_recorded: tuple[str, ...]) -> dict:
         "reports": (Report, "id", "TRUE"),
         "notifications": (Notification, "id", "TRUE"),
         "change_requests": (PrimaryChangeRequest, "id, status", "TRUE"),
-        "designations": (Designation, "id, failed_attempts, voided_at, registered_at", "TRUE"),
+        "designations": (Designation, "id, voided_at, registered_at", "TRUE"),
         "broadcasts": (BroadcastMessage, "id", "TRUE"),
         "organizations": (Organization, "id, name, review_frequency", "TRUE"),
         "pidsls": (PidSl, "id", "TRUE"),
         "compliance_officers": (ComplianceAssignment, "id, ended_at", "TRUE"),
+        "passkeys": (WebAuthnCredential, "id, user_id, confirmed", "TRUE"),  # ASVS 7.5.1, 8.2.2
         "audit": (AuditEvent, "id, action", f"action NOT IN ({allowed}) AND action NOT LIKE 'sign\\_in%'"),
     }
 

@@ -299,8 +299,10 @@ def test_pu06_a_decided_request_cannot_be_decided_again(client, cast, change_req
 
     response = client.post(agency_url("change_requests"), {"request_id": change_request.pk, "decision": second})
 
-    assert response.status_code == 403
-    assert "This change request was already decided. (PU-06)" in text(response)
+    # Issue 15: decided since the page was opened: a 409 saying how and by whom.
+    assert response.status_code == 409
+    decided = "approved" if first == "approve" else "rejected"
+    assert f"This change request was already decided: {decided} by {cast.agency.username}. (PU-06)" in text(response)
     assert snapshot() == before
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.models import Terms
 from audit.models import AuditEvent
@@ -21,7 +22,7 @@ from audit.services import audit_record
 from providers.models import Access
 from tests import factories
 from tests.snapshots import db_snapshot
-from tests.view_helpers import new_person
+from tests.view_helpers import new_person, seen_of
 from tests.world import KINDS, World, world_for_module
 
 SKIPPED_PREFIXES = ("agency/admin/", "static/")
@@ -86,6 +87,7 @@ def allow(get=NOBODY, post=None) -> dict:
 EXPECTED = {
     "home": allow(SIGNED_IN),
     "healthz": allow(EVERYONE),  # for load balancers: no session, no data
+    "healthz_ready": allow(EVERYONE),  # up/down of the database and Redis: no session, no data
     "rules": allow(EVERYONE),  # the rules in plain words: nothing private
     # The "claims" area: only users holding Manage Claims somewhere (everyone linked to a PID/SL here).
     "area": allow(SIGNED_IN - {"compliance", "agency"}),
@@ -97,6 +99,14 @@ EXPECTED = {
     "accounts:keepalive": allow(NOBODY, SIGNED_IN),
     "accounts:mfa_verify": allow(SIGNED_IN, SIGNED_IN),
     "accounts:mfa_setup": allow(SIGNED_IN, SIGNED_IN),
+    # Passkeys (issue 14): agency staff, compliance officers, Primary Users and backups add them;
+    # the verify step's endpoints answer every signed-in user about their own passkeys only.
+    "accounts:passkeys": allow(ANY_READER, ANY_READER),
+    "accounts:passkey_register_begin": allow(NOBODY, ANY_READER),
+    "accounts:passkey_register_complete": allow(NOBODY, ANY_READER),
+    "accounts:passkey_verify_begin": allow(NOBODY, SIGNED_IN),
+    "accounts:passkey_verify_complete": allow(NOBODY, SIGNED_IN),
+    "accounts:passkey_remove": allow(NOBODY, NOBODY),  # <pk> is frank's passkey: only frank (ASVS 8.2.2)
     # Administer Account (PU-04, PU-02, US-06).
     "subordinates:manage": allow(ANY_ADMIN, ANY_ADMIN),
     "subordinates:users": allow(ANY_ADMIN),
@@ -121,6 +131,7 @@ EXPECTED = {
     "agency:home": allow(AGENCY),
     "agency:enroll": allow(AGENCY, AGENCY),
     "agency:add_pidsl": allow(AGENCY, AGENCY),
+    "agency:letters": allow(AGENCY, AGENCY),  # PU-08: a new PIN letter (PU-06 refuses one where a Primary is)
     "agency:change_requests": allow(AGENCY, AGENCY),
     "agency:users": allow(AGENCY),
     "agency:user_action": allow(NOBODY, AGENCY),
@@ -139,6 +150,9 @@ EXPECTED = {
     "reviews:download": allow(EDDYS_READERS),
     "reviews:report_status": allow(EDDYS_READERS),
     "reviews:detail": allow(EDDYS_READERS),
+    # AU-02: Other Clinic's evidence package, which has no compliance officer: MassHealth only
+    # (an officer's own organization's package: tests/test_audit_evidence.py).
+    "reviews:evidence": allow(AGENCY),
     "reviews:decide": allow(NOBODY, PIDSL_ADMINS | AGENCY),  # AR-02: the item's PID/SL's administrators
     "reviews:keep_remaining": allow(NOBODY, ORG_ADMINS | AGENCY),
     "reviews:complete": allow(NOBODY, ORG_ADMINS | AGENCY),
@@ -156,6 +170,15 @@ def _carol_access(w: World) -> int:
     return w.cast.access(w.cast.carol, w.cast.pidsl_a).pk
 
 
+def _franks_passkey(w: World) -> int:
+    return factories.PasskeyFactory(user=w.cast.frank).pk
+
+
+def _franks_latest_passkey(w: World) -> int:
+    # The one _franks_passkey made for this test's URL: the form's fields carry its pk.
+    return WebAuthnCredential.objects.filter(user=w.cast.frank).latest("pk").pk
+
+
 PARAMS = {
     "slug": lambda w: "claims",
     "pidsl": lambda w: w.cast.pidsl_a.code,
@@ -164,9 +187,12 @@ PARAMS = {
     ("subordinates:reactivate", "user_id"): lambda w: w.deactivated.pk,
     "org": lambda w: w.cast.eddys.pk,
     "review": lambda w: w.review.pk,
+    ("reviews:evidence", "org"): lambda w: w.cast.other.pk,
+    ("reviews:evidence", "review"): lambda w: w.sealed.pk,
     "item": lambda w: w.item.pk,
     "report": lambda w: w.report.pk,
     "rule": lambda w: "US-07",
+    ("accounts:passkey_remove", "pk"): _franks_passkey,
 }
 
 
@@ -192,6 +218,8 @@ PAYLOADS = {
     "accounts:terms": lambda w: {"version": Terms.current().version, "decision": "accept"},
     "accounts:mfa_verify": lambda w: {"code": "123456"},
     "accounts:mfa_setup": lambda w: {"code": "123456"},
+    "accounts:passkeys": lambda w: {"add-password": factories.DEMO_PASSWORD},
+    "accounts:passkey_remove": lambda w: {f"remove-{_franks_latest_passkey(w)}-password": factories.DEMO_PASSWORD},
     "subordinates:manage": lambda w: {"provider": w.cast.pidsl_a.code, "last_name": "Hughes"},
     "subordinates:deactivate": lambda w: {"reason": "left the practice"},
     "subordinates:add": lambda w: new_person(),
@@ -202,7 +230,11 @@ PAYLOADS = {
         "services": ["portal_services", "claims"],
         "action": "submit",
     },
-    "subordinates:update": lambda w: {"services": ["portal_services", "referrals"], "action": "submit"},
+    "subordinates:update": lambda w: {
+        "services": ["portal_services", "referrals"],
+        "seen": seen_of(w.cast.access(w.cast.carol, w.cast.pidsl_a)),
+        "action": "submit",
+    },
     "subordinates:remove": lambda w: {"confirm": "yes"},
     "subordinates:backup": lambda w: {"username": "frank"},
     "providers:register": lambda w: {
@@ -234,6 +266,12 @@ PAYLOADS = {
         "provider_id": "110000001",
         "service_location": "C",
         "pidsl_name": "Third site",
+        "designee_first_name": "Nora",
+        "designee_last_name": "Quinn",
+        "designee_email": "nora@example.org",
+    },
+    "agency:letters": lambda w: {
+        "pidsl": w.cast.pidsl_a.code,
         "designee_first_name": "Nora",
         "designee_last_name": "Quinn",
         "designee_email": "nora@example.org",

@@ -28,7 +28,7 @@ from providers import registration
 from providers.models import Access, Organization
 from tests import factories
 from tests.snapshots import db_snapshot
-from tests.view_helpers import assigned_codes, new_person
+from tests.view_helpers import assigned_codes, new_person, seen_of
 from tests.world import World, world_for_module
 
 User = get_user_model()
@@ -218,9 +218,13 @@ FORMS = (
         "update-subordinate",
         "alice",
         _url("subordinates:update", pidsl=_pidsl_a, access_id=_carol_at_a),
-        lambda w: {"services": ["portal_services", "referrals"], "action": "submit"},
-        {"services": ("choice", TAMPERED_SERVICES)},
-        empty_is_valid=True,  # every service unassigned: Portal Services only (SV-01)
+        lambda w: {
+            "services": ["portal_services", "referrals"],
+            "seen": seen_of(w.cast.access(w.cast.carol, w.cast.pidsl_a)),
+            "action": "submit",
+        },
+        # Issue 15: "seen" is what the page showed; a tampered one is refused like a tampered service.
+        {"services": ("choice", TAMPERED_SERVICES), "seen": "choice"},
     ),
     Form(
         "add-subordinate",
@@ -637,7 +641,7 @@ def test_a_review_decision_cannot_grant_manage_subordinate_accounts(world, db, c
 
 # Other organizations' IDs where one's own belong, as the PID/SL's own Primary User.
 def _other_review(w):
-    return reviews.review_create(organization=w.cast.other, actor=w.cast.erin)
+    return w.sealed  # Other Clinic's completed review
 
 
 FOREIGN_IDS = {

@@ -15,6 +15,7 @@ def _manage(*args, **env):
         env={
             **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
             "DJANGO_SETTINGS_MODULE": "posc.settings.production",
+            "POSC_AUDIT_CHAIN_KEY": "k" * 16 + "-an-audit-chain-key-for-this-test-only",
             **env,
         },
         capture_output=True,
@@ -39,6 +40,15 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", DJANGO_SECRET_KEY="")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_an_audit_chain_key_of_its_own():
+    # ASVS 16.4.3: the chain's key is never the development default nor the secret key.
+    secret = "x" * 20 + "-a-long-random-production-key-for-this-test-only"
+    for key in ("", "dev-only-audit-chain-key-never-use-in-production"[:20], secret):
+        result = _manage("check", DJANGO_SECRET_KEY=secret, POSC_AUDIT_CHAIN_KEY=key)
+        assert result.returncode != 0
+        assert "POSC_AUDIT_CHAIN_KEY" in result.stderr
 
 
 def test_passwords_are_hashed_with_argon2_by_default():

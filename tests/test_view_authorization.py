@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from audit.models import AuditEvent
 from tests import factories
 from tests.helpers import audit_count
-from tests.view_helpers import db_state, is_sign_in_redirect, new_person, url
+from tests.view_helpers import db_state, is_sign_in_redirect, new_person, seen_of, url
 
 User = get_user_model()
 
@@ -67,7 +68,11 @@ SCREENS = (
         _carol_at_a,
         ("get", "post"),
         PIDSL_ADMINS,
-        lambda c: {"services": ["portal_services", "referrals"], "action": "submit"},
+        lambda c: {
+            "services": ["portal_services", "referrals"],
+            "seen": seen_of(c.access(c.carol, c.pidsl_a)),
+            "action": "submit",
+        },
     ),
     Screen("reset_password", _carol_at_a, ("post",), PIDSL_ADMINS),
     Screen("remove", _carol_at_a, ("get", "post"), PIDSL_ADMINS),
@@ -239,3 +244,24 @@ def test_a_new_primary_user_gets_in_on_the_next_request(client, cast):
 
     assert client.get(url("results", pidsl=pidsl_c.code)).status_code == 200
     assert client.get(url("results", pidsl=cast.pidsl_a.code)).status_code == 403
+
+
+# The agency's Reissue a PIN Letter (PU-08): agency staff only; everyone else is refused and
+# nothing changes (designations, audit apart from the refusal).
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("actor", [*ACTORS, "agency"])
+def test_only_agency_staff_reissue_a_pin_letter(client, cast, actor, method):
+    pidsl = factories.PidSlFactory(organization=cast.eddys, provider_id="110000001", service_location="Q")
+    path = reverse("agency:letters")
+    data = {"pidsl": pidsl.code, "designee_first_name": "Nina", "designee_last_name": "Alvarez"}
+    data["designee_email"] = "nina@example.org"
+    sign_in(client, cast, actor)
+    before = db_state()
+
+    response = send(client, method, path, data)
+
+    if actor == "agency":
+        assert response.status_code == 200
+        return
+    assert is_sign_in_redirect(response) if actor in ("anonymous", "deactivated") else response.status_code == 403
+    assert db_state() == before

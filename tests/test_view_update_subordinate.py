@@ -9,11 +9,16 @@ import pytest
 from audit.models import AuditEvent
 from tests import factories
 from tests.helpers import audit_count, guardian_codes, held
-from tests.view_helpers import access_url, assigned_codes, db_state, page, services_errors
+from tests.view_helpers import access_url, assigned_codes, db_state, page, seen_of, services_errors
 
 
 def update_url(cast, user=None):
     return access_url("update", cast.access(user or cast.carol, cast.pidsl_a))
+
+
+def submit(cast, user=None) -> dict:
+    """Submit, with the services the page showed when it was opened (issue 15)."""
+    return {"action": "submit", "seen": seen_of(cast.access(user or cast.carol, cast.pidsl_a))}
 
 
 def test_it_shows_the_subordinate_and_the_services(client, cast):
@@ -91,7 +96,7 @@ def test_portal_services_cannot_be_unassigned(client, cast):
 def test_submit_saves_through_the_service(client, cast):
     client.force_login(cast.alice)
 
-    response = client.post(update_url(cast), {"services": ["portal_services", "referrals"], "action": "submit"})
+    response = client.post(update_url(cast), {"services": ["portal_services", "referrals"], **submit(cast)})
 
     assert response.status_code == 200
     assert "Confirmation" in page(response)
@@ -108,7 +113,7 @@ def test_submit_without_portal_services_keeps_it(client, cast):
     # SV-01: Primary Portal User is held by every linked user.
     client.force_login(cast.alice)
 
-    response = client.post(update_url(cast), {"services": ["claims"], "action": "submit"})
+    response = client.post(update_url(cast), {"services": ["claims"], **submit(cast)})
 
     assert response.status_code == 200
     assert held(cast.carol, cast.pidsl_a) == {"portal_services", "claims"}
@@ -118,7 +123,7 @@ def test_submit_unchanged_writes_no_audit_record(client, cast):
     client.force_login(cast.alice)
 
     response = client.post(
-        update_url(cast), {"services": ["portal_services", "claims", "provider_reports"], "action": "submit"}
+        update_url(cast), {"services": ["portal_services", "claims", "provider_reports"], **submit(cast)}
     )
 
     assert response.status_code == 200
@@ -139,7 +144,7 @@ def test_a_tampered_service_is_refused_and_nothing_changes(client, cast, tampere
     client.force_login(cast.alice)
     before = db_state()
 
-    response = client.post(update_url(cast), {"services": ["portal_services", "claims", tampered], "action": "submit"})
+    response = client.post(update_url(cast), {"services": ["portal_services", "claims", tampered], **submit(cast)})
 
     assert response.status_code == 400
     assert services_errors(response) == [f"{tampered} is not a service you can grant here."]
@@ -162,7 +167,9 @@ def test_taking_a_service_from_the_backup_is_refused(client, cast):
     client.force_login(cast.alice)
     before = db_state()
 
-    response = client.post(update_url(cast, cast.bob), {"services": ["portal_services", "claims"], "action": "submit"})
+    response = client.post(
+        update_url(cast, cast.bob), {"services": ["portal_services", "claims"], **submit(cast, cast.bob)}
+    )
 
     assert response.status_code == 400
     assert any("(PU-05)" in e for e in services_errors(response))
@@ -189,8 +196,9 @@ def test_the_page_and_submit_run_a_fixed_number_of_queries(client, cast, django_
         with django_assert_max_num_queries(PAGE_QUERIES):
             assert client.get(url).status_code == 200
         chosen = ["portal_services", "referrals"] if size else ["portal_services", "financial_data"]
+        data = {"services": chosen, **submit(cast)}
         with django_assert_max_num_queries(SUBMIT_QUERIES):
-            response = client.post(url, {"services": chosen, "action": "submit"})
+            response = client.post(url, data)
         assert response.status_code == 200
         assert held(cast.carol, cast.pidsl_a) == set(chosen)
         assert guardian_codes(cast.carol, cast.pidsl_a) == set(chosen)

@@ -57,6 +57,19 @@ def assigned_codes(response) -> list[str]:
     return re.findall(r'<input type="hidden" name="services" value="([^"]+)">', page(response))
 
 
+def seen_of(access: Access) -> str:
+    """Update Subordinate's hidden ``seen`` field for a page opened now (issue 15)."""
+    return " ".join(sorted(access.services.values_list("code", flat=True)))
+
+
+def hidden_fields(response) -> dict:
+    """Every hidden input of a page, as a form posts them (a list where the name repeats)."""
+    found: dict = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page(response)):
+        found.setdefault(name, []).append(html.unescape(value))
+    return {name: values if len(values) > 1 or name == "services" else values[0] for name, values in found.items()}
+
+
 def new_person(**changes) -> dict:
     """Add New Subordinate, filled in as seeds 004 shows it."""
     data = {

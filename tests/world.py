@@ -22,6 +22,7 @@ from subordinates import services as subordinate_services
 
 from . import factories
 from .conftest import Cast, build_cast
+from .helpers import completed_review
 
 # alice is the Primary User of 110000001A, bob its backup, carol a subordinate there; dave is
 # the Primary User of 110000001B (same organization); erin the Primary User of another
@@ -39,6 +40,7 @@ class World:
     item: ReviewItem  # carol's item at A: decided by alice, bob or the agency (AR-02)
     report: Report  # a finished User Access Report of Eddy's
     change_request: PrimaryChangeRequest  # pending, at B
+    sealed: AccessReview | None = None  # Other Clinic's completed review, its evidence sealed (AU-02)
     sessions: dict = field(default_factory=dict)
 
     def user(self, kind: str):
@@ -61,7 +63,8 @@ def build_world() -> World:
     change_request = provider_services.change_request_file(
         actor=cast.dave, pidsl=cast.pidsl_b, new_primary=cast.frank, reason="Dave retires"
     )
-    world = World(cast, deactivated, review, item, report, change_request)
+    sealed = completed_review(cast, cast.other)
+    world = World(cast, deactivated, review, item, report, change_request, sealed)
     for kind in KINDS[1:]:
         client = Client()
         client.force_login(world.user(kind))

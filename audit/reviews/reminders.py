@@ -4,11 +4,11 @@ reminders it already sent (one row per review, kind and day) and sends nothing t
 
 from datetime import date
 
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from providers import authority
 from providers.models import ComplianceAssignment, Notification, Organization
 from providers.notifications import notifications_save
 
@@ -85,7 +85,7 @@ def reminders_send(today: date) -> dict:
         [ReviewReminder(review_id=pk, kind=kind, on_date=today, sent_at=now) for pk, kind in fresh],
         batch_size=1000,
     )
-    agency = list(get_user_model().objects.filter(is_staff=True, is_active=True).values_list("pk", flat=True))
+    agency = list(authority.agency_staff().values_list("pk", flat=True))
     officers: dict[int, list[int]] = {}
     for org_id, user_id in ComplianceAssignment.objects.filter(
         ended_at__isnull=True, organization_id__in={r.organization_id for r in fresh.values()}

@@ -23,7 +23,8 @@ from django.utils import timezone
 
 from posc.queue import task_send
 
-from ..models import AccessReview, Report
+from ..models import AccessReview, AuditEvent, Report
+from ..sealed import seal
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ ORDER BY p.provider_id, p.service_location, u.last_name, u.first_name, u.id
 """
 
 
-class _HashingWriter(io.RawIOBase):
+class HashingWriter(io.RawIOBase):
     """A binary file wrapper that hashes and counts what passes through."""
 
     def __init__(self, raw):
@@ -115,7 +116,7 @@ def _reports_dir() -> Path:
     return path
 
 
-def _copy_csv(out: _HashingWriter, sql: str, params, columns: list[str]) -> int:
+def _copy_csv(out: HashingWriter, sql: str, params, columns: list[str]) -> int:
     """Rows as CSV with a header: PostgreSQL's COPY when there, the ORM cursor otherwise."""
     out.write((",".join(columns) + "\r\n").encode())
     if connection.vendor == "postgresql":
@@ -168,7 +169,7 @@ def _review_preamble(review: AccessReview) -> str:
     )
 
 
-def _write(report: Report, out: _HashingWriter) -> int:
+def _write(report: Report, out: HashingWriter) -> int:
     if report.kind == Report.Kind.USER_ACCESS_CSV:
         return _copy_csv(out, _USER_ACCESS_SQL, [report.organization_id], USER_ACCESS_COLUMNS)
     review = AccessReview.objects.select_related("organization", "completed_by").get(pk=report.review_id)
@@ -194,7 +195,7 @@ def report_build(report_id: int) -> Report:
     fd, tmp = tempfile.mkstemp(dir=directory, suffix=".part")
     try:
         with os.fdopen(fd, "wb") as raw:
-            out = _HashingWriter(raw)
+            out = HashingWriter(raw)
             rows = _write(report, out)
             raw.flush()
             os.fsync(raw.fileno())
@@ -213,7 +214,18 @@ def report_build(report_id: int) -> Report:
         report.rows_total = report.rows_done = rows
         report.status = Report.Status.DONE
         report.completed_at = timezone.now()
+        # AU-02: the fingerprint into the chain in the same transaction as the row that says "done".
+        report.built_event = seal(
+            action=AuditEvent.Action.REPORT_BUILT,
+            organization=report.organization,
+            names={"report": report.pk, "kind": report.kind},
+            sha256=report.sha256,
+            size=report.size,
+        )
         report.save()
+    if report.review_id and report.kind != Report.Kind.USER_ACCESS_CSV:
+        # AU-02: once both of a completed review's files exist, its evidence package can be sealed.
+        transaction.on_commit(lambda: task_send("audit.reviews.tasks.evidence_seal_task", report.review_id))
     return report
 
 

@@ -13,7 +13,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posc.policy import NotAuthorized, PolicyViolation
+from posc.policy import Conflict, NotAuthorized, PolicyViolation
 from providers import authority, catalog
 from providers.models import Access, Organization, Service
 from subordinates import services as subordinate_services
@@ -177,14 +177,27 @@ def review_decide(*, actor, item: ReviewItem, decision: str, services: list[Serv
     # AR-02, AR-05: an administrator of the item's PID/SL who is not the item's user.
     authority.require_decider(actor, item)
     if item.decision:
-        raise PolicyViolation("AR-02", _("This item was already decided."))
+        # Issue 15: decided by someone else since the page was opened; say who and what (a 409).
+        raise Conflict(
+            "AR-02",
+            _("This item was already decided by %(who)s on %(when)s: %(decision)s.")
+            % {
+                "who": item.decided_by.username if item.decided_by_id else _("the review's default decision"),
+                "when": timezone.localtime(item.decided_at).strftime("%m/%d/%Y %H:%M") if item.decided_at else "",
+                "decision": item.get_decision_display(),
+            },
+        )
     access = item.access
     if decision == ReviewItem.Decision.KEEP:
         pass
     elif decision == ReviewItem.Decision.MODIFY:
         if not access.is_open:
             raise PolicyViolation("AR-02", _("This link has ended since the review began; keep or remove it."))
-        subordinate_services.access_services_set(actor=actor, access=access, services=services or [])
+        # The boxes were shown ticked as the review found the link (services_before): only the
+        # reviewer's change to those is applied to what it holds now (issue 15).
+        subordinate_services.access_services_set(
+            actor=actor, access=access, services=services or [], seen=item.services_before
+        )
     elif decision == ReviewItem.Decision.REMOVE:
         if access.is_open:
             subordinate_services.link_end(actor=actor, access=access, reason="removed in access review")

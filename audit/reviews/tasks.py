@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from . import reminders, reports
+from . import evidence, reminders, reports
 
 
 @shared_task(autoretry_for=(OperationalError, OSError), retry_backoff=True, max_retries=5, acks_late=True)
@@ -29,4 +29,13 @@ def reports_sweep() -> int:
     stale = list(reports.reports_stale().values_list("pk", flat=True))
     for pk in stale:
         report_build_task.delay(pk)
+    # AU-02: a package a lost worker did not seal, once its reports are built.
+    for review_id in evidence.reviews_unsealed():
+        evidence_seal_task.delay(review_id)
     return len(stale)
+
+
+@shared_task(autoretry_for=(OperationalError, OSError), retry_backoff=True, max_retries=5, acks_late=True)
+def evidence_seal_task(review_id: int) -> bool:
+    """AU-02: seal a completed review's evidence package once both its reports are built."""
+    return evidence.evidence_seal(review_id) is not None

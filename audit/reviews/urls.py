@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:org>/reports/<int:report>/download/", v.ReportDownloadView.as_view(), name="download"),
     path("<int:org>/reports/<int:report>/status/", v.ReportStatusView.as_view(), name="report_status"),
     path("<int:org>/<int:review>/", v.ReviewDetailView.as_view(), name="detail"),
+    path("<int:org>/<int:review>/evidence/", v.EvidenceDownloadView.as_view(), name="evidence"),
     path(
         "<int:org>/<int:review>/items/<int:item>/",
         v.ReviewActionView.as_view(action="decide"),

@@ -17,9 +17,11 @@ from providers import authority
 from providers.models import Organization, Service
 
 from ..access import OrganizationViewerMixin
-from ..models import AccessReview, AuditEvent, Report, ReviewItem
+from ..models import AccessReview, AuditEvent, EvidencePackage, Report, ReviewItem
+from ..sealed import SealBroken, open_sealed, refuse_broken
 from ..services import audit_record
 from . import services as reviews
+from .evidence import evidence_path
 from .forms import CompleteForm, DecisionForm, PageForm, ScheduleForm
 from .reports import report_path
 
@@ -174,6 +176,8 @@ class ReviewDetailView(OrganizationViewerMixin, View):
                 "grantable": authority.organization_services(self.organization, authority.SUBORDINATE),
                 "attestation": reviews.ATTESTATION,
                 "reports": review.reports.all(),
+                "evidence": EvidencePackage.objects.filter(review=review).first(),
+                "may_download_evidence": authority.may_download_evidence(request.user, self.organization.pk),
             },
         )
 
@@ -182,12 +186,19 @@ class ReportDownloadView(OrganizationViewerMixin, View):
     """A finished report, streamed; the file name is the server's (ASVS 5.4.1); audited (AU-01)."""
 
     def get(self, request, org, report):
-        report = get_object_or_404(Report, pk=report, organization=self.organization)
+        report = get_object_or_404(
+            Report.objects.select_related("built_event"), pk=report, organization=self.organization
+        )
         if report.status != Report.Status.DONE:
             raise Http404("The report is not ready.")
-        path = report_path(report)
-        if not path.exists():
-            raise Http404("The report file is missing.")
+        try:
+            # AU-02: re-hashed against the chain's record of it on every download.
+            handle = open_sealed(
+                report_path(report), report.built_event, {"report": report.pk}, unsealed_sha256=report.sha256
+            )
+        except SealBroken as broken:
+            close = reverse("reviews:organization", args=[self.organization.pk])
+            return refuse_broken(request, broken, what="report", organization=self.organization, close_url=close)
         audit_record(
             action=AuditEvent.Action.REPORT_DOWNLOAD,
             actor=request.user,
@@ -196,7 +207,38 @@ class ReportDownloadView(OrganizationViewerMixin, View):
         )
         extension = "pdf" if report.kind == Report.Kind.REVIEW_PDF else "csv"
         name = f"{report.kind.replace('_', '-')}-org{self.organization.pk}-{report.pk}.{extension}"
-        return FileResponse(path.open("rb"), as_attachment=True, filename=name)
+        return FileResponse(handle, as_attachment=True, filename=name)
+
+
+class EvidenceDownloadView(OrganizationViewerMixin, View):
+    """AU-02: a completed review's evidence package, re-hashed against the chain before it is served."""
+
+    def get(self, request, org, review):
+        package = get_object_or_404(
+            EvidencePackage.objects.select_related("sealed_event"), review_id=review, organization=self.organization
+        )
+        if not authority.may_download_evidence(request.user, self.organization.pk):
+            screens.refuse(
+                request,
+                "Only the organization's compliance officers and MassHealth staff download evidence packages (AU-02).",
+                detail=f"evidence package of review {review}",
+                organization=self.organization,
+            )
+        try:
+            handle = open_sealed(evidence_path(package), package.sealed_event, {"evidence": package.review_id})
+        except SealBroken as broken:
+            close = reverse("reviews:detail", args=[self.organization.pk, review])
+            return refuse_broken(
+                request, broken, what="evidence package", organization=self.organization, close_url=close
+            )
+        audit_record(
+            action=AuditEvent.Action.EVIDENCE_DOWNLOAD,
+            actor=request.user,
+            organization=self.organization,
+            after={"evidence": package.review_id, "sha256": package.sha256},
+        )
+        name = f"evidence-org{self.organization.pk}-review{package.review_id}.zip"
+        return FileResponse(handle, as_attachment=True, filename=name)
 
 
 class ReportStatusView(OrganizationViewerMixin, View):

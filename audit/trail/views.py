@@ -18,8 +18,10 @@ from django.utils import timezone
 from django.views import View
 
 from posc import screens
+from providers import authority
 from providers.authority import trail_scope
 
+from ..checkpoints import latest_checkpoint
 from ..models import AuditEvent
 from ..services import audit_record
 from .forms import AuditTrailFilterForm
@@ -113,7 +115,9 @@ class AuditTrailView(AuditTrailReaderMixin, View):
         )
         # The count runs on the same filtered query, so it never counts the whole table.
         page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-        return render(request, TEMPLATE, {"form": self.form, "page": page})
+        # ASVS 16.4.3: agency staff see what the last nightly check of the chain found.
+        check = latest_checkpoint() if authority.is_agency(request.user) else None
+        return render(request, TEMPLATE, {"form": self.form, "page": page, "chain_check": check})
 
 
 class _Echo:

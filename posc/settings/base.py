@@ -5,12 +5,14 @@ Without DATABASE_URL the portal runs on SQLite (the embedded default used by
 hardening in `posc.settings.production`.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "csp",
     "django_celery_beat",
     "accounts",
@@ -113,7 +116,9 @@ DATABASES = {
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    # First, so a locked-out user ID or address is refused before any password check.
+    # First, before any password check: one sign-in at a time per user ID, and a wait after
+    # repeated failures (accounts/throttle.py); then the lock (django-axes).
+    "accounts.throttle.SignInThrottleBackend",
     "axes.backends.AxesStandaloneBackend",
     "accounts.backends.PortalModelBackend",
     "guardian.backends.ObjectPermissionBackend",
@@ -150,13 +155,40 @@ AUTH_PASSWORD_VALIDATORS = [
 # Messages may carry a one-time temporary password: keep them server-side, not in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# Lockout (SECURITY.md, NIST 63B-4 allows at most 100): 10 failures per user ID, and per
-# address, lock for a cool-off; an administrator can unlock sooner (audited).
-AXES_FAILURE_LIMIT = env_int("POSC_LOCKOUT_FAILURES", 10)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("POSC_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The client's address (posc/addresses.py): REMOTE_ADDR, unless the request came from one of these
+# proxies (addresses or CIDRs, comma-separated); then the rightmost hop of this header that is not
+# one of them. Empty: no proxy is trusted and the header is ignored (ASVS 6.3.1, 16.2.1).
+POSC_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("POSC_TRUSTED_PROXIES", "").split(",") if p.strip()]
+for _proxy in POSC_TRUSTED_PROXIES:
+    ipaddress.ip_network(_proxy, strict=False)  # a typo fails at start, not silently at sign-in
+POSC_CLIENT_IP_HEADER = os.environ.get("POSC_CLIENT_IP_HEADER", "X-Forwarded-For")
+
+# Sign-in throttling (accounts/throttle.py, docs/decisions.md; NIST SP 800-63B-4 §3.2.2 allows at
+# most 100 consecutive failures; ASVS 6.3.1): per user ID, 5 failures free, then a wait of 2 s
+# doubling with each failure up to 15 minutes; at 50 consecutive failures the user ID locks until
+# a password reset or an unlock (audited). Per address, failures on 10 different user IDs within
+# an hour start a wait of 2 s doubling up to 5 minutes, which never locks any user ID.
+POSC_SIGNIN_FREE_FAILURES = env_int("POSC_SIGNIN_FREE_FAILURES", 5)
+POSC_SIGNIN_FIRST_WAIT_SECONDS = env_int("POSC_SIGNIN_FIRST_WAIT_SECONDS", 2)
+POSC_SIGNIN_MAX_WAIT_SECONDS = env_int("POSC_SIGNIN_MAX_WAIT_SECONDS", 15 * 60)
+POSC_SIGNIN_ADDRESS_FREE_USERS = env_int("POSC_SIGNIN_ADDRESS_FREE_USERS", 10)
+POSC_SIGNIN_ADDRESS_WINDOW_SECONDS = env_int("POSC_SIGNIN_ADDRESS_WINDOW_SECONDS", 60 * 60)
+POSC_SIGNIN_ADDRESS_MAX_WAIT_SECONDS = env_int("POSC_SIGNIN_ADDRESS_MAX_WAIT_SECONDS", 5 * 60)
+# django-axes records every failure (per user ID, address and browser) and holds the lock.
+AXES_FAILURE_LIMIT = env_int("POSC_LOCKOUT_FAILURES", 50)
+if not 0 < AXES_FAILURE_LIMIT <= 100:
+    raise ImproperlyConfigured("POSC_LOCKOUT_FAILURES must be between 1 and 100 (NIST SP 800-63B-4 §3.2.2).")
+# No cool-off: the count is of consecutive failures (a success, a password reset or an unlock ends
+# it); a lock that lifted by itself would let guessing go past the limit.
+AXES_COOLOFF_TIME = None
+# The lock is the user ID's alone; an address is only ever slowed down (accounts/throttle.py), and
+# a success clears only that user ID's failures, never everyone's at that address.
+AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+# An attempt refused during a wait or a lock is not counted (it checked no password).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "posc.addresses.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.refusal_response"
 AXES_VERBOSE = False
 # Never record the password or other form fields (ASVS 16.2.5).
 AXES_SENSITIVE_PARAMETERS = ["password"]
@@ -165,6 +197,20 @@ AXES_SENSITIVE_PARAMETERS = ["password"]
 POSC_MFA_ENFORCED = env_bool("POSC_MFA_ENFORCED", True)
 POSC_MFA_REQUIRED_FOR_PRIMARY = env_bool("POSC_MFA_REQUIRED_FOR_PRIMARY", False)
 OTP_TOTP_ISSUER = "MassHealth POSC"
+# Passkeys (WebAuthn, django-otp-webauthn) as the second step, never instead of the password: the
+# password and its lockout stay the first (NIST SP 800-63B-4 AAL2; AAL3 for agency staff's
+# hardware-bound keys, accounts/passkeys.py). The RP ID is the site's domain (browsers refuse an IP
+# address: use http://localhost:8000 for passkeys in development); the origins are the exact
+# addresses the portal is served at. Production derives both from DJANGO_ALLOWED_HOSTS.
+OTP_WEBAUTHN_RP_ID = os.environ.get("POSC_WEBAUTHN_RP_ID", "localhost")
+OTP_WEBAUTHN_RP_NAME = "MassHealth POSC"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    o for o in os.environ.get("POSC_WEBAUTHN_ORIGINS", "http://localhost:8000,http://localhost:8001").split(",") if o
+]
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.PortalWebAuthnHelper"
+# ASVS 7.5.1: the password entered before adding a passkey counts for this long.
+POSC_PASSKEY_REAUTH_SECONDS = env_int("POSC_PASSKEY_REAUTH_SECONDS", 5 * 60)
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
@@ -205,19 +251,32 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The covering index of Access (INCLUDE columns) is PostgreSQL's; the SQLite demo just ignores them.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# axes.W006 warns that a lock keyed without the address can be dodged by rotating browsers: ours
+# adds up a user ID's failures over every address and browser, and the address is throttled on
+# its own (accounts/throttle.py); keying the lock on the address was the issue 14 finding.
+SILENCED_SYSTEM_CHECKS = ["models.W040", "axes.W006"]
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("POSC_FROM_EMAIL", "posc-noreply@localhost")
 
 # Celery: Redis when REDIS_URL is set, otherwise tasks run in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Issue 15, ASVS 16.5.2 / 16.5.3: every use of Redis degrades when it does not answer (posc/outage.py):
+# a connection gives up after this long, and a Redis that did not answer is skipped this long
+# before it is tried again (sessions come from the database meanwhile; tasks wait as rows).
+POSC_REDIS_TIMEOUT_SECONDS = float(os.environ.get("POSC_REDIS_TIMEOUT_SECONDS", "0.5"))
+POSC_REDIS_RETRY_SECONDS = env_int("POSC_REDIS_RETRY_SECONDS", 15)
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A publish to a dead broker gives up quickly (posc/queue.py): the request goes on, the row waits.
+# The socket timeout stays above the worker's BRPOP wait (1 s) so consuming is not cut short.
+CELERY_BROKER_CONNECTION_TIMEOUT = POSC_REDIS_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": POSC_REDIS_TIMEOUT_SECONDS, "socket_timeout": 5}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = POSC_REDIS_TIMEOUT_SECONDS
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "deliver-notifications": {
@@ -237,16 +296,32 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.compliance.tasks.compliance_scan",
         "schedule": crontab(hour=2, minute=0),
     },
+    # ASVS 16.4.3: the whole chain against the last keyed checkpoint; agency staff are emailed on failure.
+    "audit-chain-check": {
+        "task": "audit.tasks.audit_chain_check",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # The default cache is each process's own memory: it holds only what may differ between processes
 # for a minute (rendered navigation, the Provider options, the current terms). Sessions need one
 # store every process sees (a sign-out must end the session everywhere, ASVS 7.4.1): with Redis,
 # each request reads its session from Redis, and the database row stays the durable copy.
+# When Redis does not answer, the sessions cache answers misses and skips writes (posc/cache.py), so
+# sessions are read from and written to their database row: an outage locks nobody out (issue 15).
+
+
+def redis_cache(url: str) -> dict:
+    """A Redis cache that degrades (posc/cache.py), with short timeouts and no retries."""
+    timeout = POSC_REDIS_TIMEOUT_SECONDS
+    options = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
+    return {"BACKEND": "posc.cache.FallbackRedisCache", "LOCATION": url, "KEY_PREFIX": "posc", "OPTIONS": options}
+
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "posc"},
     "sessions": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "posc"}
+        redis_cache(REDIS_URL)
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "posc-sessions"}
     ),
@@ -261,6 +336,14 @@ POSC_INACTIVITY_DAYS = env_int("POSC_INACTIVITY_DAYS", 90)  # US-07
 POSC_SUBORDINATE_PIDSL_FINDING = env_int("POSC_SUBORDINATE_PIDSL_FINDING", 20)  # SV-05
 POSC_REVIEW_DAYS_TO_COMPLETE = env_int("POSC_REVIEW_DAYS_TO_COMPLETE", 30)  # AR-03 due date
 POSC_REVIEW_REMINDER_DAYS = (14, 7, 1)  # AR-03 reminders before the due date
+# AU-01, ASVS 16.4.3: the audit chain's HMAC key lives outside the database, so whoever can rewrite
+# the table cannot compute hashes that verify. Production refuses to start without one of its own.
+POSC_AUDIT_CHAIN_KEY = os.environ.get("POSC_AUDIT_CHAIN_KEY", "dev-only-audit-chain-key-never-use-in-production")
+# AU-02, HIPAA 164.316(b)(2): how long a completed review's evidence package is kept, in years.
+POSC_EVIDENCE_RETENTION_YEARS = env_int("POSC_EVIDENCE_RETENTION_YEARS", 6)
+# The database role the portal runs as (audit/roles.py): `migrate`, run as the owner, grants it
+# what it needs and no more. Empty: migrations grant nothing (one role, development only).
+POSC_DB_RUNTIME_ROLE = os.environ.get("POSC_DB_RUNTIME_ROLE", "")
 POSC_REPORTS_DIR = os.environ.get("POSC_REPORTS_DIR", str(BASE_DIR / "var" / "reports"))
 POSC_REGISTRATION_PIN_DAYS = env_int("POSC_REGISTRATION_PIN_DAYS", 30)  # the PIN letter's life
 POSC_TEMP_PASSWORD_HOURS = env_int("POSC_TEMP_PASSWORD_HOURS", 72)  # US-04, ASVS 6.4.1

@@ -2,7 +2,10 @@
 eddy.compliance downloads the review's CSV and PDF, which are opened and checked (AR-02, AR-04)."""
 
 import csv
+import hashlib
 import io
+import json
+import zipfile
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -82,7 +85,7 @@ def test_mhughes_completes_the_review_and_compliance_downloads_it(page, sign_in,
     page.get_by_role("navigation", name="Provider Services").get_by_role("link", name="Access Reviews").click()
     page.get_by_role("link", name="Eddy's Group Practice").click()
     page.get_by_role("link", name=f"{review.period_start:%m/%d/%Y} – {review.period_end:%m/%d/%Y}").click()
-    expect(page.get_by_role("link", name="Download")).to_have_count(2, timeout=15000)
+    expect(page.get_by_role("link", name="Download", exact=True)).to_have_count(2, timeout=15000)
     shot("compliance-reports")
     links = page.get_by_role("row").filter(has_text="Access review (CSV)").get_by_role("link", name="Download")
     with page.expect_download() as csv_download:
@@ -98,3 +101,12 @@ def test_mhughes_completes_the_review_and_compliance_downloads_it(page, sign_in,
     pdf = PdfReader(pdf_download.value.path())
     pdf_text = "".join(p.extract_text() for p in pdf.pages)
     assert "Access review of Eddy's Group Practice" in pdf_text and "jdoe11" in pdf_text and "bkim1" in pdf_text
+    # AU-02: the compliance officer takes the sealed evidence package, its manifest matching its files.
+    page.reload()
+    with page.expect_download() as evidence_download:
+        page.get_by_role("link", name="Download the evidence package").click()
+    with zipfile.ZipFile(evidence_download.value.path()) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        for name, digest in manifest["files"].items():
+            assert hashlib.sha256(archive.read(name)).hexdigest() == digest
+    assert archive.namelist() and "audit-extract.csv" in manifest["files"]
