@@ -8,7 +8,8 @@ COPY . .
 RUN DJANGO_SECRET_KEY=build-only-$(python -c 'import secrets; print(secrets.token_hex(32))') \
     POSC_AUDIT_CHAIN_KEY=build-only-$(python -c 'import secrets; print(secrets.token_hex(32))') \
     python manage.py collectstatic --no-input
-RUN useradd --system --no-create-home posc
+RUN useradd --system --no-create-home posc \
+    && mkdir -p /app/var/reports && chown posc /app/var/reports && chmod 750 /app/var/reports
 USER posc
 EXPOSE 8000
 CMD ["gunicorn", "posc.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]

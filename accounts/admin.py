@@ -156,9 +156,7 @@ class UserAdmin(SeenRowAdminMixin, AgencyStaffAdminMixin, admin.ModelAdmin):
         # The write is the service's (LK-03 authority, US-01, audit); the form only parsed it.
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in self.contact_fields}
         if changes:
-            subordinate_services.user_contact_update(
-                actor=request.user, user=obj, changes=changes, seen=form.seen()
-            )
+            subordinate_services.user_contact_update(actor=request.user, user=obj, changes=changes, seen=form.seen())
 
     def _run(self, request, queryset, service, done_message):
         for user in queryset:

@@ -10,12 +10,12 @@ between the check and the answer.
 
 import hashlib
 import hmac
-from pathlib import Path
 
 from .alerts import alert_agency
 from .chain import record_intact
 from .models import AuditEvent
 from .services import audit_record
+from .storage import reports_storage
 
 _CHUNK = 1 << 20
 
@@ -38,23 +38,24 @@ def seal(*, action: str, organization, names: dict, sha256: str, size: int, acto
     )
 
 
-def open_sealed(path: Path, event: AuditEvent | None, names: dict, *, unsealed_sha256: str = ""):
-    """The file opened for reading, at its start, once it matches its sealed fingerprint.
+def open_sealed(name: str, event: AuditEvent | None, names: dict, *, unsealed_sha256: str = ""):
+    """The stored file ``name`` opened for reading, at its start, once it matches its sealed
+    fingerprint; whichever machine built it, it is read from the shared store (audit/storage.py).
 
     ``unsealed_sha256``: a file built before fingerprints went into the chain has only its row's."""
     if event is None and unsealed_sha256:
-        return _open_matching(path, unsealed_sha256)
+        return _open_matching(name, unsealed_sha256)
     if event is None or not record_intact(event):
         raise SealBroken("The record of this file's fingerprint is missing or was changed.")
     if any(event.after.get(key) != value for key, value in names.items()):
         raise SealBroken("The record of this file's fingerprint belongs to another file.")
-    return _open_matching(path, str(event.after.get("sha256", "")))
+    return _open_matching(name, str(event.after.get("sha256", "")))
 
 
-def _open_matching(path: Path, sha256: str):
+def _open_matching(name: str, sha256: str):
     try:
-        handle = path.open("rb")
-    except FileNotFoundError as missing:
+        handle = reports_storage().open(name, "rb")
+    except (FileNotFoundError, ValueError) as missing:  # ValueError: an empty or unsafe name
         raise SealBroken("The file is missing.") from missing
     try:
         if not hmac.compare_digest(file_sha256(handle), sha256):

@@ -36,7 +36,9 @@ class SeenFieldsMixin:
     a field the person changed that someone else changed first is then shown with an error and
     its present value (the hidden value becomes it, so Save again means "yes, replace it")."""
 
-    conflict_message = "Changed by someone else since you opened this page; it now holds “%(now)s”. Save again to replace it."
+    conflict_message = (
+        "Changed by someone else since you opened this page; it now holds “%(now)s”. Save again to replace it."
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -65,7 +65,8 @@ def broker_ping() -> bool | None:
         return None
     broker = _broker(app)
     try:
-        with app.connection_for_write() as connection:
+        # A pooled connection: a probe every few seconds does not open a new one each time.
+        with app.pool.acquire(block=True, timeout=settings.POSC_REDIS_TIMEOUT_SECONDS) as connection:
             connection.ensure_connection(max_retries=1, interval_start=0, timeout=settings.POSC_REDIS_TIMEOUT_SECONDS)
             connection.default_channel.client.ping()
     except REDIS_ERRORS as error:

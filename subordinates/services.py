@@ -216,9 +216,7 @@ def _change_applied(access: Access, chosen: list[Service], seen) -> list[Service
 def _last_services_change_by(access: Access, actor) -> str:
     """Who last changed the link's services, for the note that someone else did meanwhile."""
     event = (
-        AuditEvent.objects.filter(
-            action=AuditEvent.Action.SERVICES_CHANGE, target_user=access.user, pidsl=access.pidsl
-        )
+        AuditEvent.objects.filter(action=AuditEvent.Action.SERVICES_CHANGE, target_user=access.user, pidsl=access.pidsl)
         .exclude(actor=actor)
         .order_by("-pk")
         .values_list("actor_username", flat=True)

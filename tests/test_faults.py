@@ -102,6 +102,7 @@ def celery_worker(broker: str, *, pool: str = "solo"):
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": broker,
         "POSC_REPORTS_DIR": str(django_settings.POSC_REPORTS_DIR),
+        "POSC_REPORTS_WORK_DIR": str(django_settings.POSC_REPORTS_WORK_DIR or ""),
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     }
     # A file, not a pipe: a worker writing to a full pipe nobody reads would stop.
@@ -144,7 +145,9 @@ def _wait_for(condition, *, timeout: float = 60, what: str = "") -> None:
 
 @pytest.fixture
 def reports_dir(settings, tmp_path):
-    settings.POSC_REPORTS_DIR = str(tmp_path)
+    """The scratch folder where files are built (what a killed worker leaves), the store beside it."""
+    settings.POSC_REPORTS_WORK_DIR = str(tmp_path)
+    settings.POSC_REPORTS_DIR = str(tmp_path / "store")
     return tmp_path
 
 
@@ -296,7 +299,8 @@ def test_a_build_failing_half_way_leaves_no_file_and_a_retry_builds_it(cast, rep
     report.refresh_from_db()
     assert report.status == Report.Status.DONE
     assert hashlib.sha256(reports.report_path(report).read_bytes()).hexdigest() == report.sha256
-    assert [p.suffix for p in reports_dir.iterdir()] == [".csv"]
+    assert [p.suffix for p in reports_dir.iterdir()] == [""]  # the store's folder, no scratch left
+    assert [p.suffix for p in (reports_dir / "store").iterdir()] == [".csv"]
 
 
 def test_the_report_task_is_acknowledged_only_when_done_and_retried_on_failure():

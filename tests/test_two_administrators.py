@@ -17,6 +17,7 @@ from audit.models import AuditEvent, ReviewItem
 from audit.reviews import services as reviews
 from posc.policy import Conflict
 from providers.models import Access, PidSl
+from providers.services import pidsl_update
 from subordinates import services as subordinate_services
 from tests import factories
 from tests.helpers import fresh, guardian_codes, held, services
@@ -205,8 +206,12 @@ def two_agency_staff(cast):
 @pytest.mark.parametrize(
     ("model", "row", "mine", "theirs"),
     [
-        pytest.param("accounts_user", lambda c: c.carol, ("phone", "617-555-0199"), ("email", "c@example.org"), id="user"),
-        pytest.param("providers_pidsl", lambda c: c.pidsl_a, ("city", "Worcester"), ("name", "Main office"), id="pidsl"),
+        pytest.param(
+            "accounts_user", lambda c: c.carol, ("phone", "617-555-0199"), ("email", "c@example.org"), id="user"
+        ),
+        pytest.param(
+            "providers_pidsl", lambda c: c.pidsl_a, ("city", "Worcester"), ("name", "Main office"), id="pidsl"
+        ),
     ],
 )
 def test_a_detail_edit_from_an_older_page_keeps_the_others_edit(cast, two_agency_staff, model, row, mine, theirs):
@@ -258,8 +263,6 @@ def test_the_services_refuse_a_stale_detail_edit_whoever_calls_them(cast):
     assert refused.value.rule == "US-02"
     assert "It now holds email address: “b@example.org”." in refused.value.messages[0]
     assert fresh(cast.carol).email == "b@example.org"
-
-    from providers.services import pidsl_update
 
     pidsl_update(actor=cast.agency, pidsl=cast.pidsl_a, changes={"city": "Lowell"})
     with pytest.raises(Conflict):

@@ -28,16 +28,11 @@ from posc.humane import eastern
 
 from ..models import AccessReview, AuditEvent, EvidencePackage, Report
 from ..sealed import file_sha256, open_sealed, seal
-from .reports import HashingWriter, report_path
+from ..storage import local_path, reports_storage, store, work_dir
+from .reports import HashingWriter
 
 EXTRACT_COLUMNS = ["id", "at", "action", "done_by", "done_to", "pidsl", "before", "after", "detail", "hash"]
 _FILE_NAMES = {Report.Kind.REVIEW_CSV: "access-review.csv", Report.Kind.REVIEW_PDF: "access-review.pdf"}
-
-
-def evidence_dir() -> Path:
-    path = Path(settings.POSC_REPORTS_DIR) / "evidence"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def retain_until(completed: date, years: int | None = None) -> date:
@@ -121,9 +116,9 @@ def evidence_seal(review_id: int) -> EvidencePackage | None:
             sealed_at=sealed_at,
             retain_until=retain_until(timezone.localdate(review.completed_at)),
         )
-        final, manifest, sha256, size = _write_zip(review, reports, package)
+        name, manifest, sha256, size = _write_zip(review, reports, package)
         try:
-            package.file_path, package.sha256, package.size, package.manifest = final.name, sha256, size, manifest
+            package.file_path, package.sha256, package.size, package.manifest = name, sha256, size, manifest
             package.sealed_event = seal(
                 action=AuditEvent.Action.EVIDENCE_SEALED,
                 organization=review.organization,
@@ -133,7 +128,7 @@ def evidence_seal(review_id: int) -> EvidencePackage | None:
             )
             package.save(force_insert=True)
         except BaseException:
-            final.unlink(missing_ok=True)
+            reports_storage().delete(name)
             raise
     return package
 
@@ -146,10 +141,9 @@ def _member(archive: zipfile.ZipFile, name: str, fill) -> str:
         return out.sha.hexdigest()
 
 
-def _write_zip(review, reports, package) -> tuple[Path, dict, str, int]:
-    directory = evidence_dir()
-    final = directory / f"{uuid.uuid4().hex}.zip"
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".part")
+def _write_zip(review, reports, package) -> tuple[str, dict, str, int]:
+    """Build the ZIP on this machine's scratch folder and put it into the shared store."""
+    fd, tmp = tempfile.mkstemp(dir=work_dir(), suffix=".part")
     hashes = {}
     try:
         with os.fdopen(fd, "w+b") as raw:
@@ -157,7 +151,7 @@ def _write_zip(review, reports, package) -> tuple[Path, dict, str, int]:
                 for kind, name in _FILE_NAMES.items():
                     report = reports[kind]
                     # Re-hashed against its own chain record first: a changed report never goes in.
-                    with open_sealed(report_path(report), report.built_event, {"report": report.pk}) as handle:
+                    with open_sealed(report.file_path, report.built_event, {"report": report.pk}) as handle:
                         hashes[name] = _member(archive, name, lambda out, h=handle: shutil.copyfileobj(h, out, 1 << 20))
                 hashes["attestation.txt"] = _member(
                     archive, "attestation.txt", lambda out: out.write(_attestation(review))
@@ -177,15 +171,13 @@ def _write_zip(review, reports, package) -> tuple[Path, dict, str, int]:
                 text = json.dumps(manifest, indent=2, sort_keys=True).encode()
                 manifest["files"]["manifest.json"] = _member(archive, "manifest.json", lambda out: out.write(text))
             raw.flush()
-            os.fsync(raw.fileno())
             raw.seek(0)
             digest = file_sha256(raw)
             size = raw.tell()
-        os.replace(tmp, final)
-    except BaseException:
+        name = store(Path(tmp), f"evidence/{uuid.uuid4().hex}.zip")
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
-    return final, manifest, digest, size
+    return name, manifest, digest, size
 
 
 def reviews_unsealed(limit: int = 100) -> list[int]:
@@ -201,7 +193,8 @@ def reviews_unsealed(limit: int = 100) -> list[int]:
 
 
 def evidence_path(package: EvidencePackage) -> Path:
-    return evidence_dir() / package.file_path
+    """The package on this machine, for a filesystem store (tests)."""
+    return local_path(package.file_path)
 
 
 def evidence_delete_expired(*, actor=None, today: date | None = None) -> int:
@@ -223,8 +216,7 @@ def evidence_delete_expired(*, actor=None, today: date | None = None) -> int:
                     "retain_until": str(package.retain_until),
                 },
             )
-            path = evidence_path(package)
             package.delete()
-        path.unlink(missing_ok=True)
+        reports_storage().delete(package.file_path)
         removed += 1
     return removed

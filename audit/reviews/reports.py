@@ -17,7 +17,6 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -25,6 +24,7 @@ from posc.queue import task_send
 
 from ..models import AccessReview, AuditEvent, Report
 from ..sealed import seal
+from ..storage import local_path, reports_storage, store, work_dir
 
 logger = logging.getLogger(__name__)
 
@@ -110,12 +110,6 @@ class HashingWriter(io.RawIOBase):
         return self.raw.write(data)
 
 
-def _reports_dir() -> Path:
-    path = Path(settings.POSC_REPORTS_DIR)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def _copy_csv(out: HashingWriter, sql: str, params, columns: list[str]) -> int:
     """Rows as CSV with a header: PostgreSQL's COPY when there, the ORM cursor otherwise."""
     out.write((",".join(columns) + "\r\n").encode())
@@ -189,26 +183,22 @@ def report_build(report_id: int) -> Report:
             return report
         report.status = Report.Status.RUNNING
         report.save(update_fields=["status"])
-    directory = _reports_dir()
     suffix = ".pdf" if report.kind == Report.Kind.REVIEW_PDF else ".csv"
-    final = directory / f"{uuid.uuid4().hex}{suffix}"
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".part")
+    # Built on this machine's scratch folder, then put into the store web and worker share.
+    fd, tmp = tempfile.mkstemp(dir=work_dir(), suffix=".part")
     try:
         with os.fdopen(fd, "wb") as raw:
             out = HashingWriter(raw)
             rows = _write(report, out)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, final)
-    except BaseException:
+        name = store(Path(tmp), f"{uuid.uuid4().hex}{suffix}")
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report_id)
         if report.status == Report.Status.DONE:  # another run finished first; keep its file
-            final.unlink(missing_ok=True)
+            reports_storage().delete(name)
             return report
-        report.file_path = final.name
+        report.file_path = name
         report.sha256 = out.sha.hexdigest()
         report.size = out.size
         report.rows_total = report.rows_done = rows
@@ -230,7 +220,8 @@ def report_build(report_id: int) -> Report:
 
 
 def report_path(report: Report) -> Path:
-    return _reports_dir() / report.file_path
+    """The file on this machine, for a filesystem store (tests)."""
+    return local_path(report.file_path)
 
 
 def report_enqueue(report: Report) -> None:
@@ -252,7 +243,7 @@ def report_parts_remove(*, older_than: timedelta = timedelta(minutes=10)) -> int
     A file still being written has a recent modification time, so it is left alone."""
     cutoff = time.time() - older_than.total_seconds()
     removed = 0
-    for part in _reports_dir().glob("*.part"):
+    for part in work_dir().glob("*.part"):
         try:
             if part.stat().st_mtime < cutoff:
                 part.unlink()

@@ -21,9 +21,7 @@ from ..models import AccessReview, AuditEvent, EvidencePackage, Report, ReviewIt
 from ..sealed import SealBroken, open_sealed, refuse_broken
 from ..services import audit_record
 from . import services as reviews
-from .evidence import evidence_path
 from .forms import CompleteForm, DecisionForm, PageForm, ScheduleForm
-from .reports import report_path
 
 PAGE_SIZE = 25
 
@@ -194,7 +192,7 @@ class ReportDownloadView(OrganizationViewerMixin, View):
         try:
             # AU-02: re-hashed against the chain's record of it on every download.
             handle = open_sealed(
-                report_path(report), report.built_event, {"report": report.pk}, unsealed_sha256=report.sha256
+                report.file_path, report.built_event, {"report": report.pk}, unsealed_sha256=report.sha256
             )
         except SealBroken as broken:
             close = reverse("reviews:organization", args=[self.organization.pk])
@@ -225,7 +223,7 @@ class EvidenceDownloadView(OrganizationViewerMixin, View):
                 organization=self.organization,
             )
         try:
-            handle = open_sealed(evidence_path(package), package.sealed_event, {"evidence": package.review_id})
+            handle = open_sealed(package.file_path, package.sealed_event, {"evidence": package.review_id})
         except SealBroken as broken:
             close = reverse("reviews:detail", args=[self.organization.pk, review])
             return refuse_broken(

@@ -303,13 +303,6 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# The default cache is each process's own memory: it holds only what may differ between processes
-# for a minute (rendered navigation, the Provider options, the current terms). Sessions need one
-# store every process sees (a sign-out must end the session everywhere, ASVS 7.4.1): with Redis,
-# each request reads its session from Redis, and the database row stays the durable copy.
-# When Redis does not answer, the sessions cache answers misses and skips writes (posc/cache.py), so
-# sessions are read from and written to their database row: an outage locks nobody out (issue 15).
-
 
 def redis_cache(url: str) -> dict:
     """A Redis cache that degrades (posc/cache.py), with short timeouts and no retries."""
@@ -318,6 +311,12 @@ def redis_cache(url: str) -> dict:
     return {"BACKEND": "posc.cache.FallbackRedisCache", "LOCATION": url, "KEY_PREFIX": "posc", "OPTIONS": options}
 
 
+# The default cache is each process's own memory: it holds only what may differ between processes
+# for a minute (rendered navigation, the Provider options, the current terms). Sessions need one
+# store every process sees (a sign-out must end the session everywhere, ASVS 7.4.1): with Redis,
+# each request reads its session from Redis, and the database row stays the durable copy.
+# When Redis does not answer, the sessions cache answers misses and skips writes (posc/cache.py), so
+# sessions are read from and written to their database row: an outage locks nobody out (issue 15).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "posc"},
     "sessions": (
@@ -345,6 +344,34 @@ POSC_EVIDENCE_RETENTION_YEARS = env_int("POSC_EVIDENCE_RETENTION_YEARS", 6)
 # what it needs and no more. Empty: migrations grant nothing (one role, development only).
 POSC_DB_RUNTIME_ROLE = os.environ.get("POSC_DB_RUNTIME_ROLE", "")
 POSC_REPORTS_DIR = os.environ.get("POSC_REPORTS_DIR", str(BASE_DIR / "var" / "reports"))
+# Where this machine writes a report while building it (only finished files go to the store).
+POSC_REPORTS_WORK_DIR = os.environ.get("POSC_REPORTS_WORK_DIR", "")
+# Report files and evidence packages (audit/storage.py): one store web and worker share. A folder
+# by default (in docker-compose a volume both mount); an S3-compatible object store when a bucket
+# is named (credentials from the standard AWS_* variables or the instance's role).
+POSC_REPORTS_S3_BUCKET = os.environ.get("POSC_REPORTS_S3_BUCKET", "")
+REPORTS_STORAGE = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": POSC_REPORTS_S3_BUCKET,
+            "endpoint_url": os.environ.get("POSC_REPORTS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("POSC_REPORTS_S3_REGION") or None,
+            "location": os.environ.get("POSC_REPORTS_S3_PREFIX", "posc"),
+            "default_acl": None,  # the bucket's own policy: private
+            "file_overwrite": False,  # a name is never reused, a stored file never replaced
+            "querystring_auth": True,
+            "object_parameters": {"ServerSideEncryption": os.environ.get("POSC_REPORTS_S3_SSE", "AES256")},
+        },
+    }
+    if POSC_REPORTS_S3_BUCKET
+    else {"BACKEND": "audit.storage.ReportFileStorage"}
+)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "reports": REPORTS_STORAGE,
+}
 POSC_REGISTRATION_PIN_DAYS = env_int("POSC_REGISTRATION_PIN_DAYS", 30)  # the PIN letter's life
 POSC_TEMP_PASSWORD_HOURS = env_int("POSC_TEMP_PASSWORD_HOURS", 72)  # US-04, ASVS 6.4.1
 # ASVS 7.3.2: a session ends 12 hours after sign-in whatever the activity.

@@ -35,6 +35,6 @@ OTP_WEBAUTHN_ALLOWED_ORIGINS = [o for o in os.environ.get("POSC_WEBAUTHN_ORIGINS
     f"https://{h}" for h in _SITE_HOSTS
 ]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405 - the report store of base.py
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

@@ -23,11 +23,13 @@ CELERY_RESULT_BACKEND = None
 # session engine production uses with Redis is the one under test.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405 - the report store of base.py (the filesystem one)
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # The MFA tests turn enforcement on where they prove it (tests/test_mfa.py); elsewhere
 # agency staff sign in with force_login and no authenticator.
 POSC_MFA_ENFORCED = False
 # Report files of a test run go to a throw-away folder.
-POSC_REPORTS_DIR = tempfile.mkdtemp(prefix="posc-reports-")
+# A process a test starts (a worker) is handed the folder in POSC_TEST_REPORTS_DIR, as a second
+# machine mounting the same store would be.
+POSC_REPORTS_DIR = os.environ.get("POSC_TEST_REPORTS_DIR") or tempfile.mkdtemp(prefix="posc-reports-")
