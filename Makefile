@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/posc
 
-.PHONY: run test test-quick lint format install install-dev worker beat check-deploy clean totp bench chromium
+.PHONY: run test test-quick lint format install install-dev worker beat check-deploy clean totp bench chromium fonts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ run: install
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: ruff, then the whole suite on PostgreSQL (and Redis, Chromium for the browser tests)
-test: install-dev lint chromium
+test: install-dev lint chromium fonts
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## chromium: Debian's headless browser for the browser tests (Playwright cannot download one here)
@@ -44,8 +44,15 @@ chromium:
 		&& (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
 		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)))
 
+## fonts: Debian's Unicode fonts the review PDF embeds, so every name prints as written (audit/reviews/fonts.py)
+PDF_FONTS = /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
+fonts:
+	@ls $(PDF_FONTS) >/dev/null 2>&1 || (echo "installing Debian's fonts-dejavu-core fonts-droid-fallback" \
+		&& (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-dejavu-core fonts-droid-fallback >/dev/null \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-dejavu-core fonts-droid-fallback >/dev/null)))
+
 ## make test-quick: the suite without the slow tier (browser and concurrency tests)
-test-quick: install-dev
+test-quick: install-dev fonts
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: install-dev
@@ -74,7 +81,7 @@ worker: install
 beat: install
 	$(BIN)/celery -A posc beat --loglevel=info --scheduler django_celery_beat.schedulers:DatabaseScheduler
 
-check-deploy: install
+check-deploy: install fonts
 	DJANGO_SETTINGS_MODULE=posc.settings.production \
 	DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	POSC_AUDIT_CHAIN_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))') \

@@ -47,6 +47,9 @@ class User(AbstractUser):
     # request, so every session opened before ends (and stays ended after a reactivation). The
     # database default lets bulk loads (COPY, generate_scale_data) leave it out.
     session_epoch = models.PositiveIntegerField(default=0, db_default=0)
+    # US-09: when the dormancy clock last restarted without a sign-in ("Keep these users", a
+    # reactivation). The clock runs from the latest of this, the last sign-in and the creation.
+    dormancy_restarted_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 

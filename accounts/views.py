@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 
+from audit.reviews import first as review_first
+
 from . import services
 from .models import Terms
 from .services import terms_pending
@@ -38,6 +40,12 @@ class SignInView(LoginView):
     """Sign in. One transaction per attempt, so the per-user-ID lock that accounts/throttle.py takes
     before the password check is held until the failure (or success) is written: parallel
     attempts on one user ID are counted one after another (ASVS 6.3.1, NIST SP 800-63B-4 §3.2.2)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # AR-07: after the remaining sign-in steps, an overdue review is shown first.
+        review_first.signed_in(self.request)
+        return response
 
 
 class ChangePasswordView(PasswordChangeView):

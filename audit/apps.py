@@ -17,4 +17,5 @@ class AuditConfig(AppConfig):
         post_migrate.connect(grant_after_migrate, sender=self, dispatch_uid="audit.roles.grant_after_migrate")
         # Celery's autodiscovery reads <app>.tasks only; the parts keep their tasks beside them.
         from .compliance import tasks as compliance_tasks  # noqa: F401
+        from .reviews import fonts  # noqa: F401 - registers the check of the PDF's fonts
         from .reviews import tasks as review_tasks  # noqa: F401

@@ -58,6 +58,11 @@ class AuditEvent(models.Model):
         REVIEW_DECISION = "review_decision", "Access review decision"
         REVIEW_COMPLETE = "review_complete", "Access review completed"
         REVIEW_SCHEDULE = "review_schedule", "Access review schedule changed"
+        REVIEW_DEFAULT_SET = "review_default_set", "Access review default decision chosen"
+        REVIEW_PROGRAM_SET = "review_program_set", "Access review program settings changed"
+        REVIEW_DEFERRED = "review_deferred", "Overdue access review put off at sign-in"
+        LINK_UPDATE = "link_update", "Link end date changed"
+        DORMANCY_KEEP = "dormancy_keep", "Kept from deactivation for not signing in"
         REPORT_REQUEST = "report_request", "Report requested"
         REPORT_DOWNLOAD = "report_download", "Report downloaded"
         REPORT_BUILT = "report_built", "Report file built"
@@ -153,6 +158,8 @@ class AccessReview(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     attestation = models.TextField(blank=True)
+    # AR-06: completed by the daily job at the deadline, the undecided items given the default decision.
+    completed_by_default = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-due_date"]
@@ -195,6 +202,10 @@ class ReviewItem(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Decision aids computed with the snapshot (audit/reviews/recommendations.py): what the findings
+    # suggest and why, in plain words. A suggestion only: the reviewer decides, or AR-06's default does.
+    recommendation = models.CharField(max_length=12, choices=Decision.choices, blank=True)
+    recommendation_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["pidsl_id", "user_id"]
@@ -203,6 +214,61 @@ class ReviewItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} at {self.pidsl_id} in review {self.review_id}"
+
+
+class DefaultDecision(models.TextChoices):
+    """AR-06: what happens to the items nobody decided by the deadline, strongest first."""
+
+    REMOVE = "remove", "Remove them from the PID/SL"
+    RECOMMENDATIONS = "recommendations", "Apply the recommendations"
+    KEEP = "keep", "Keep them"
+
+
+# AR-06's order: a weaker default than the program's minimum is refused (remove >= recommendations >= keep).
+DEFAULT_STRENGTH = {DefaultDecision.KEEP: 0, DefaultDecision.RECOMMENDATIONS: 1, DefaultDecision.REMOVE: 2}
+
+
+class ProgramReviewSettings(models.Model):
+    """AR-06: the program's settings that agency staff change (one row, pk 1): the grace period after
+    the due date and the weakest default decision an organization may choose."""
+
+    grace_days = models.PositiveSmallIntegerField(default=14)
+    minimum_default = models.CharField(
+        max_length=16, choices=DefaultDecision.choices, default=DefaultDecision.RECOMMENDATIONS
+    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "program review settings"
+
+    def __str__(self) -> str:
+        return f"Reviews: {self.grace_days} days' grace, at least {self.get_minimum_default_display().lower()}"
+
+    @classmethod
+    def current(cls) -> "ProgramReviewSettings":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class ReviewPolicy(models.Model):
+    """AR-06: an organization's own default decision (none chosen: the program's minimum)."""
+
+    organization = models.OneToOneField(
+        "providers.Organization", on_delete=models.PROTECT, related_name="review_policy"
+    )
+    default_decision = models.CharField(max_length=16, choices=DefaultDecision.choices)
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "review policies"
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.get_default_decision_display()}"
 
 
 class ReviewReminder(models.Model):

@@ -17,6 +17,7 @@ ACCOUNT_ACTIONS = frozenset(
         AuditEvent.Action.USER_UPDATE,
         AuditEvent.Action.USER_DEACTIVATE,
         AuditEvent.Action.USER_REACTIVATE,
+        AuditEvent.Action.DORMANCY_KEEP,
     }
 )
 

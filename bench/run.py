@@ -28,6 +28,8 @@ ENV = {
     "DATABASE_URL": DB_URL,
     "DJANGO_SETTINGS_MODULE": "posc.settings.production",
     "DJANGO_SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(64),
+    # The generated trail is keyed with this; one fixed key for the bench database (not a secret).
+    "POSC_AUDIT_CHAIN_KEY": os.environ.get("BENCH_AUDIT_CHAIN_KEY") or "bench-only-audit-chain-key-not-a-secret",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     "POSC_SSL_REDIRECT": "0",
     "POSC_LOG_LEVEL": "WARNING",

@@ -115,6 +115,13 @@ SECTIONS = (
                 "Shared user IDs",
                 "Signs that one user ID is used by more than one person are reported on the Compliance page.",
             ),
+            Rule(
+                "US-09",
+                "Dormant user IDs are deactivated",
+                "A user who has not signed in for 120 days is deactivated by the portal. The user's organization "
+                "is told 14 and 7 days before and can keep those still needed, which starts their clock again. "
+                "A Primary User is not deactivated this way; MassHealth is told instead.",
+            ),
         ),
     ),
     (
@@ -153,6 +160,13 @@ SECTIONS = (
                 "user sets the user's services at its own PID/SLs and can end the link, nothing more; the user's "
                 "organization is told. Forms never reveal other organizations' user IDs.",
             ),
+            Rule(
+                "LK-04",
+                "Links that end on a date",
+                "A link of another organization's user can end on a date (a contract's end). The PID/SL's Primary "
+                "User and backup are reminded 14 days and 1 day before; that day the link ends by itself, it is "
+                "recorded, and the user's organization is told.",
+            ),
         ),
     ),
     (
@@ -181,6 +195,13 @@ SECTIONS = (
                 "Nobody reviews their own access",
                 "The backup decides on the Primary User's own access and the Primary User on the backup's; "
                 "MassHealth decides when neither can.",
+            ),
+            Rule(
+                "AR-07",
+                "An overdue review comes first",
+                "From the day an organization's review is due until it is completed, its Primary Users and "
+                "backups are shown the review first after signing in; they can go on to anything else, and that "
+                "is recorded.",
             ),
             Rule(
                 "AU-01",

@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from audit.reviews import first as review_first
 from posc import screens
 from providers import authority
 from providers.selectors import administrators_by_pidsl, service_labels_by_access, user_links, user_links_holding
@@ -50,7 +51,9 @@ def home(request):
         )
         for access in page.object_list
     ]
-    return render(request, "home.html", {"page": page, "rows": rows})
+    # AR-07: the review due date from fourteen days before, for its Primary Users, backups and officers.
+    reviews_due = review_first.reviews_due(request.user)
+    return render(request, "home.html", {"page": page, "rows": rows, "reviews_due": reviews_due})
 
 
 @login_required

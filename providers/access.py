@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from . import authority
 from .models import Access, PidSl, Service
-from .permissions import object_permissions_sync
+from .permissions import object_permissions_revoke_ended, object_permissions_sync
 
 
 def sort_name_for(user) -> str:
@@ -76,6 +76,31 @@ def access_close(*, access: Access, ended_by, reason: str) -> None:
     access.save(update_fields=["ended_at", "ended_by", "end_reason"])
     _listed_links_add(access, -1)
     object_permissions_sync(user=access.user, pidsl=access.pidsl)
+
+
+def access_close_many(*, access_ids, ended_by, reason: str):
+    """access_close for a set of links at once (AR-06's default decision, up to a million links):
+    one UPDATE ends those still open, one the PID/SLs' listed_links, one the guardian rows. The caller
+    holds the PID/SLs' locks (pidsl_lock's order) and has checked the rules. ``access_ids`` is a
+    subquery of Access ids; returns the links this call ended, as a QuerySet."""
+    now = timezone.now()
+    Access.objects.filter(pk__in=access_ids, ended_at__isnull=True).update(
+        ended_at=now, ended_by=ended_by, end_reason=reason[:200]
+    )
+    ended = Access.objects.filter(pk__in=access_ids, ended_at=now)
+    counts = (
+        ended.exclude(role=authority.PRIMARY)
+        .filter(pidsl=OuterRef("pk"))
+        .order_by()
+        .values("pidsl")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    PidSl.objects.filter(pk__in=ended.values("pidsl_id")).update(
+        listed_links=F("listed_links") - Coalesce(Subquery(counts), 0)
+    )
+    object_permissions_revoke_ended(ended)
+    return ended
 
 
 def access_services_replace(*, access: Access, services: list[Service]) -> None:

@@ -4,7 +4,7 @@ from django import forms
 from django.core.validators import RegexValidator
 
 from accounts.models import pin_validator, zip_validator
-from posc.forms import ascii_digits, birth_validator, name_validator, no_nul
+from posc.forms import NameField, NFCCharField, ascii_digits, birth_validator, no_nul, one_script_name
 
 from .models import BroadcastMessage, Organization, PidSl
 
@@ -25,10 +25,15 @@ def pidsl_code_field(**kwargs) -> forms.CharField:
 class DesigneeFields(forms.Form):
     """The person the approved Data Collection Form names as the Primary User (PU-01, PU-08)."""
 
-    designee_first_name = forms.CharField(label="Primary User first name", max_length=150, validators=[name_validator])
-    designee_last_name = forms.CharField(label="Primary User last name", max_length=150, validators=[name_validator])
+    designee_first_name = NameField(label="Primary User first name", max_length=150)
+    designee_last_name = NameField(label="Primary User last name", max_length=150)
     designee_email = forms.EmailField(label="Primary User email")
     designee_phone = forms.CharField(label="Primary User phone", max_length=20, required=False)
+
+    def clean(self):
+        data = super().clean()
+        one_script_name(self, "designee_last_name", "designee_first_name")
+        return data
 
 
 class NewPidSlFields(forms.Form):
@@ -98,8 +103,8 @@ class RegistrationForm(forms.Form):
 
     pidsl = pidsl_code_field(help_text="9 digits and a letter, as on your letter (e.g. 110000001A).")
     registration_pin = forms.CharField(label="Registration PIN", max_length=20, help_text="From your PIN letter.")
-    first_name = forms.CharField(label="First Name", max_length=150, validators=[name_validator])
-    last_name = forms.CharField(label="Last Name", max_length=150, validators=[name_validator])
+    first_name = NameField(label="First Name", max_length=150)
+    last_name = NameField(label="Last Name", max_length=150)
     birth_date = forms.CharField(
         label="Date of Birth", max_length=5, validators=[birth_validator], help_text="mm/dd - month and day only"
     )
@@ -141,6 +146,7 @@ class RegistrationForm(forms.Form):
         data = super().clean()
         if data.get("password") and data.get("password") != data.get("password2"):
             self.add_error("password2", "The two passwords differ.")
+        one_script_name(self, "last_name", "first_name")
         return data
 
 
@@ -168,7 +174,7 @@ class BroadcastForm(forms.ModelForm):
 
 
 class UserSearchForm(forms.Form):
-    q = forms.CharField(label="User ID or last name", max_length=150)
+    q = NFCCharField(label="User ID or last name", max_length=150)
 
 
 class ChangeDecisionForm(forms.Form):

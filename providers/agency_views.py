@@ -12,11 +12,13 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 
 from posc import screens
 from posc.forms import apply_violation
 from posc.policy import PolicyViolation
+from subordinates import dormancy
 from subordinates import services as subordinate_services
 
 from . import authority, registration, services
@@ -29,9 +31,10 @@ from .agency_forms import (
     UserActionForm,
     UserSearchForm,
 )
-from .models import BroadcastMessage, Designation, PrimaryChangeRequest, RegistrationThrottle
+from .models import BroadcastMessage, Designation, Organization, PrimaryChangeRequest, RegistrationThrottle
 
 PAGE_SIZE = 25
+LOSSES_SHOWN = 25  # US-09: the organizations losing most users to dormancy this month, on Agency home
 User = get_user_model()
 
 
@@ -81,7 +84,20 @@ def _result(request, message: str, *, back: str, temporary_password: str = "", r
 class AgencyHomeView(AgencyRequiredMixin, View):
     def get(self, request):
         pending = PrimaryChangeRequest.objects.filter(status=PrimaryChangeRequest.Status.PENDING).count()
-        return render(request, "agency/home.html", {"pending": pending})
+        # US-09: how many users each organization will lose to dormancy this month (one grouped query).
+        losses = dormancy.losses_this_month(timezone.localdate())
+        top = sorted(losses.items(), key=lambda item: (-item[1], item[0]))[:LOSSES_SHOWN]
+        names = dict(Organization.objects.filter(pk__in=[pk for pk, _ in top]).values_list("pk", "name"))
+        return render(
+            request,
+            "agency/home.html",
+            {
+                "pending": pending,
+                "losses": [(pk, names.get(pk, ""), n) for pk, n in top],
+                "losses_total": sum(losses.values()),
+                "losses_organizations": len(losses),
+            },
+        )
 
 
 class EnrollView(AgencyRequiredMixin, View):

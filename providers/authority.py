@@ -31,12 +31,14 @@ UNLOCK = "unlock"
 CONTACT = "contact"
 DEACTIVATE = "deactivate"
 REACTIVATE = "reactivate"
+KEEP = "keep"  # US-09: "Keep these users" restarts a dormant user's clock
 _ACTION_WORDS = {
     RESET: "reset the password of",
     UNLOCK: "unlock",
     CONTACT: "change the contact details of",
     DEACTIVATE: "deactivate",
     REACTIVATE: "reactivate",
+    KEEP: "keep",
 }
 
 # LK-01, PU-02, PU-06: one refusal for "no such user", "deactivated" and "another organization's",
@@ -164,6 +166,38 @@ def holder_id(pidsl: PidSl, role: str) -> int | None:
     return Access.objects.open().filter(pidsl=pidsl, role=role).values_list("user_id", flat=True).first()
 
 
+def is_outside_link(access: Access) -> bool:
+    """LK-01: the link's user belongs to another organization than the PID/SL's."""
+    return access.user.home_organization_id != access.pidsl.organization_id
+
+
+def end_date_refusal(access: Access, ends_on, today) -> PolicyViolation | None:
+    """LK-04: an end date (a contract's end) is for an outside user's link only, and in the future.
+    None clears it."""
+    if ends_on is None:
+        return None
+    if not is_outside_link(access):
+        return PolicyViolation(
+            "LK-04",
+            _("Only a link of another organization's user can have an end date; %(user)s is your own user.")
+            % {"user": access.user.username},
+            field="ends_on",
+        )
+    if ends_on <= today:
+        return PolicyViolation("LK-04", _("The link's end date must be after today."), field="ends_on")
+    return None
+
+
+def require_link_end_by_date(access: Access, today) -> None:
+    """LK-04: the daily job ends a link on its end date, by the rule, not by a person: only a link
+    that carries that date, and never the Primary User's (PU-06)."""
+    if access.ends_on is None or access.ends_on > today:
+        raise PolicyViolation("LK-04", _("This link has no end date on or before %(day)s.") % {"day": today})
+    refusal = end_link_refusal(access)
+    if refusal is not None:
+        raise refusal
+
+
 def end_link_refusal(access: Access) -> PolicyViolation | None:
     """PU-06: the Primary User is not removed from the PID/SL while Primary; a replacement is
     approved first."""
@@ -266,9 +300,9 @@ def account_refusal(
     """
     if actor is None or not actor.is_active:
         return NotAuthorized(_("Your user ID is deactivated."), rule="US-06")
-    if user.is_staff or user.is_superuser:
-        # One agency account must not be able to take over another (or a superuser).
-        return NotAuthorized(_("Agency staff accounts are managed by a system administrator."), rule="US-05")
+    refusal = _agency_account_refusal(user)
+    if refusal is not None:
+        return refusal
     if not actor.is_agency_staff:
         if owns is None:
             owns = user.home_organization_id is not None and administers_organization(actor, user.home_organization_id)
@@ -296,6 +330,17 @@ def account_refusal(
                 "(1-800-841-2900)."
             ),
         )
+    return _primary_refusal(user, action, roles)
+
+
+def _agency_account_refusal(user) -> NotAuthorized | None:
+    if user.is_staff or user.is_superuser:
+        # One agency account must not be able to take over another (or a superuser).
+        return NotAuthorized(_("Agency staff accounts are managed by a system administrator."), rule="US-05")
+    return None
+
+
+def _primary_refusal(user, action: str, roles: set[str] | None) -> PolicyViolation | None:
     if action == DEACTIVATE and PRIMARY in roles:
         return PolicyViolation(
             "PU-06",
@@ -304,12 +349,41 @@ def account_refusal(
     return None
 
 
+def system_account_refusal(
+    user, action: str, *, roles: set[str] | None = None
+) -> NotAuthorized | PolicyViolation | None:
+    """The daily job acting on an account by a rule of its own (US-09: a dormant account is
+    deactivated; no person asked for it, the record says "system"). No person's authority is
+    asked, every rule about the account still is: an agency account is a system administrator's
+    (US-05) and a Primary User is replaced before being deactivated (PU-06)."""
+    refusal = _agency_account_refusal(user)
+    if refusal is not None:
+        return refusal
+    if roles is None and action == DEACTIVATE:
+        roles = set(Access.objects.open().filter(user=user).values_list("role", flat=True))
+    return _primary_refusal(user, action, roles)
+
+
+def dormancy_subjects_q() -> Q:
+    """US-09: whose accounts the dormant-accounts job deactivates, as a filter on User: active users
+    of an organization, never agency staff (US-05: a system administrator's), never a Primary User
+    (PU-06: a replacement comes first; agency staff are told instead)."""
+    primaries = Access.objects.open().filter(role=PRIMARY).values("user_id")
+    return Q(is_active=True, is_staff=False, is_superuser=False, home_organization__isnull=False) & ~Q(pk__in=primaries)
+
+
+def dormant_primaries_q() -> Q:
+    """US-09 with PU-06: the dormant users the job may not deactivate because they are Primary."""
+    primaries = Access.objects.open().filter(role=PRIMARY).values("user_id")
+    return Q(is_active=True, is_staff=False, home_organization__isnull=False, pk__in=primaries)
+
+
 def may_act_on_account(actor, user, action: str, **facts) -> bool:
     return account_refusal(actor, user, action, **facts) is None
 
 
-def require_account_authority(actor, user, action: str) -> None:
-    refusal = account_refusal(actor, user, action)
+def require_account_authority(actor, user, action: str, **facts) -> None:
+    refusal = account_refusal(actor, user, action, **facts)
     if refusal is not None:
         raise refusal
 
@@ -577,6 +651,22 @@ def decidable_items_q(actor) -> Q:
     if actor.is_agency_staff:
         return ~own
     return ~own & Q(pidsl_id__in=administered_pidsl_ids(actor))
+
+
+def review_first_organization_ids(actor) -> QuerySet:
+    """AR-07: the organizations whose overdue review the actor is shown first after signing in: those
+    where they are a Primary User or backup (AR-02: the review is theirs to run). Compliance officers
+    and agency staff read reviews and are not stopped. A subquery of ids (empty when deactivated)."""
+    return administrator_links().filter(user=actor, user__is_active=True).values("pidsl__organization_id")
+
+
+def review_due_reader_q(actor) -> Q:
+    """AR-07: whose review due date Home and View Notifications show the actor, as a filter on
+    AccessReview: the organization's Primary Users and backups, and its compliance officers."""
+    officer_of = ComplianceAssignment.objects.filter(user=actor, user__is_active=True, ended_at__isnull=True)
+    return Q(organization_id__in=review_first_organization_ids(actor)) | Q(
+        organization_id__in=officer_of.values("organization_id")
+    )
 
 
 # --- who reads an organization's compliance data (AU-01) ---------------------------------------

@@ -147,6 +147,9 @@ class Access(models.Model):
     # "last first username" in lower case, copied from the user: the Subordinates Search Results
     # order, so a PID/SL with 20,000 subordinates pages through an index instead of sorting a join.
     sort_name = models.CharField(max_length=320, blank=True, editable=False)
+    # LK-04: an outside user's link may end on a date (a billing contract's end): the daily job
+    # ends it through link_end that day, after reminders 14 and 1 days before.
+    ends_on = models.DateField(null=True, blank=True)
 
     objects = AccessQuerySet.as_manager()
 
@@ -181,6 +184,12 @@ class Access(models.Model):
                 include=["role", "id"],  # the page's id range reads no table rows (index-only)
                 condition=models.Q(ended_at__isnull=True),
                 name="access_open_pidsl_name",
+            ),
+            # LK-04: the daily job's "which links end or are reminded today" reads this, not 1,500,000 links.
+            models.Index(
+                fields=["ends_on"],
+                condition=models.Q(ended_at__isnull=True, ends_on__isnull=False),
+                name="access_open_ends_on",
             ),
         ]
 
@@ -265,6 +274,10 @@ class Notification(models.Model):
         REVIEW_CREATED = "review_created", "An access review was started"
         REVIEW_REMINDER = "review_reminder", "An access review is due soon"
         REVIEW_OVERDUE = "review_overdue", "An access review is overdue"
+        DORMANT_WARNING = "dormant_warning", "Users will be deactivated for not signing in"
+        DORMANT_DEACTIVATED = "dormant_deactivated", "Users were deactivated for not signing in"
+        DORMANT_PRIMARY = "dormant_primary", "A Primary User has not signed in"
+        LINK_ENDING = "link_ending", "A link of an outside user ends soon"
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="notifications")
     # Set for a message to one person (a compliance officer, agency staff); empty means the
@@ -365,3 +378,43 @@ class BroadcastMessage(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class DormancyNotice(models.Model):
+    """A notice the dormant-accounts job sent an organization on a day (US-09: the warning 14 and 7
+    days before; PU-06: the agency's word that a dormant Primary User was not deactivated). Unique,
+    so a second run of the day sends nothing."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", "Users will be deactivated"
+        PRIMARY = "primary", "Dormant Primary User not deactivated"
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    on_date = models.DateField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "kind", "on_date"], name="dormancy_notice_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: organization {self.organization_id} on {self.on_date}"
+
+
+class LinkEndReminder(models.Model):
+    """A reminder that a link ends (LK-04), once per link, end date and days before."""
+
+    access = models.ForeignKey(Access, on_delete=models.PROTECT, related_name="+")
+    ends_on = models.DateField()
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["access", "ends_on", "days_before"], name="link_end_reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Link {self.access_id} ends {self.ends_on}: reminded {self.days_before} days before"

@@ -8,7 +8,7 @@ A deactivated user holds no object permission (US-06); reactivation re-derives t
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 
 from . import catalog
 from .models import Access, Organization, PidSl, PidSlUserObjectPermission, Service
@@ -55,6 +55,17 @@ def object_permissions_sync(*, user, pidsl: PidSl) -> None:
         PidSlUserObjectPermission.objects.bulk_create(
             PidSlUserObjectPermission(user=user, content_object=pidsl, permission_id=pk) for pk in missing
         )
+
+
+def object_permissions_revoke_ended(ended) -> int:
+    """The guardian rows of links that just ended (a QuerySet of Access), in one DELETE: a user keeps
+    no permission at a PID/SL where no open link of theirs remains (access_close_many's part of
+    object_permissions_sync). Rows of a user with another open link there are left alone."""
+    still_open = Access.objects.open().filter(user_id=OuterRef("user_id"), pidsl_id=OuterRef("content_object_id"))
+    stale = PidSlUserObjectPermission.objects.filter(
+        Exists(ended.filter(user_id=OuterRef("user_id"), pidsl_id=OuterRef("content_object_id")))
+    ).exclude(Exists(still_open))
+    return stale._raw_delete(stale.db)
 
 
 def object_permissions_sync_user(*, user) -> None:
@@ -107,3 +118,19 @@ def pidsl_with_service_check(user, code: str, *, provider_id: str, service_locat
     pidsl.organization = Organization.from_db(connection.alias, org_fields, row[split:-1])
     pidsl.held = row[-1]
     return pidsl
+
+
+def object_permissions_revoke_users(user_ids) -> None:
+    """A deactivated user holds no PID/SL permission (US-06): every permission of these users goes,
+    one user or many at once (the dormant-accounts job, US-09), each under its derivation lock taken
+    in id order (so two such transactions cannot deadlock on each other)."""
+    user_ids = sorted(user_ids)
+    if not user_ids:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, id) FROM unnest(%s::int[]) AS id ORDER BY id",
+                [USER_PERMISSIONS_LOCK, user_ids],
+            )
+    PidSlUserObjectPermission.objects.filter(user_id__in=user_ids).delete()

@@ -3,9 +3,10 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
+from django.utils import timezone
 
 from accounts.models import middle_initial_validator, pin_validator, zip_validator
-from posc.forms import ascii_digits, birth_validator, name_validator, no_nul
+from posc.forms import NameField, NFCCharField, ascii_digits, birth_validator, no_nul, one_script_name
 from providers import authority, catalog
 from providers.models import PidSl
 
@@ -32,9 +33,29 @@ class ServicesMixin:
         return [s for s in self.offered if s.code in codes]
 
 
+class LinkEndsOnField(forms.DateField):
+    """LK-04: "Link ends on", an outside user's link's end date (a contract's end); empty for none."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            label="Link ends on",
+            required=False,
+            input_formats=["%Y-%m-%d", "%m/%d/%Y"],
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            help_text="Only for a user of another organization: the link ends by itself that day (LK-04).",
+            error_messages={"invalid": "Enter the date as mm/dd/yyyy."},
+            **kwargs,
+        )
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and value <= timezone.localdate():
+            raise forms.ValidationError("The link's end date must be after today (LK-04).")
+
+
 class SubordinateSearchForm(forms.Form):
-    first_name = forms.CharField(label="First Name", max_length=150, required=False)
-    last_name = forms.CharField(label="Last Name", max_length=150, required=False)
+    first_name = NFCCharField(label="First Name", max_length=150, required=False)
+    last_name = NFCCharField(label="Last Name", max_length=150, required=False)
 
 
 OUT_OF_DATE = "This page is out of date: open Update Subordinate again, then make your change."
@@ -57,9 +78,11 @@ class ServicesForm(ServicesMixin, forms.Form):
         validators=[RegexValidator(r"^[a-z0-9_]+( [a-z0-9_]+)*$", OUT_OF_DATE)],
     )
 
-    def __init__(self, *args, pidsl: PidSl, role: str, **kwargs):
+    def __init__(self, *args, pidsl: PidSl, role: str, outside: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.setup_services(pidsl, role)
+        if outside:
+            self.fields["ends_on"] = LinkEndsOnField()
 
     def clean_seen(self):
         if "seen" not in self.data:
@@ -70,8 +93,8 @@ class ServicesForm(ServicesMixin, forms.Form):
 class SubordinateForm(ServicesMixin, forms.Form):
     """Add New Subordinate (seeds 004); US-02 says what is required and how it is checked."""
 
-    last_name = forms.CharField(label="Last Name", max_length=150, validators=[name_validator])
-    first_name = forms.CharField(label="First Name", max_length=150, validators=[name_validator])
+    last_name = NameField(label="Last Name", max_length=150)
+    first_name = NameField(label="First Name", max_length=150)
     middle_initial = forms.CharField(
         label="Middle Initial", max_length=1, required=False, validators=[middle_initial_validator]
     )
@@ -104,15 +127,21 @@ class SubordinateForm(ServicesMixin, forms.Form):
         month, day = (int(part) for part in self.cleaned_data["birth_date"].split("/"))
         return month, day
 
+    def clean(self):
+        data = super().clean()
+        one_script_name(self, "last_name", "first_name", "middle_initial")
+        return data
+
 
 class LinkForm(ServicesMixin, forms.Form):
     """Link Subordinate Accounts: find by user ID plus matching last name (LK-01)."""
 
     username = forms.CharField(label="Username", max_length=150)
-    last_name = forms.CharField(label="Last Name", max_length=150)
+    last_name = NFCCharField(label="Last Name", max_length=150)
     pidsls = forms.ModelMultipleChoiceField(
         label="Link to these providers", queryset=PidSl.objects.none(), widget=forms.CheckboxSelectMultiple
     )
+    ends_on = LinkEndsOnField()
 
     def __init__(self, *args, pidsl: PidSl, administered, **kwargs):
         super().__init__(*args, **kwargs)
@@ -151,3 +180,14 @@ class ReasonForm(forms.Form):
 
 class ComplianceActionForm(forms.Form):
     action = forms.ChoiceField(choices=[("appoint", "Make compliance officer"), ("end", "End")])
+
+
+class KeepUsersForm(forms.Form):
+    """US-09 "Keep these users": the users whose not-signed-in clock restarts (all checked at first)."""
+
+    users = forms.TypedMultipleChoiceField(coerce=int, required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["users"].choices = choices
+        self.fields["users"].error_messages["invalid_choice"] = "That user is not on this list any more."

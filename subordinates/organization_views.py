@@ -5,18 +5,21 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 
 from accounts import services as account_services
+from audit.reviews import first as review_first
 from posc import screens
 from providers import authority
 from providers import services as provider_services
 from providers.models import ComplianceAssignment, Organization
 
-from . import selectors, services
-from .forms import ComplianceActionForm, ReasonForm
+from . import dormancy, selectors, services
+from .forms import ComplianceActionForm, KeepUsersForm, ReasonForm
 from .mixins import OrganizationAdministratorMixin, refuse
 
 PAGE_SIZE = 25
@@ -134,4 +137,91 @@ class NotificationsView(LoginRequiredMixin, View):
 
     def get(self, request):
         page = Paginator(selectors.notifications_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-        return render(request, "subordinates/notifications.html", {"page": page})
+        # AR-07: the first line is the review due date, from fourteen days before.
+        reviews_due = review_first.reviews_due(request.user)
+        return render(request, "subordinates/notifications.html", {"page": page, "reviews_due": reviews_due})
+
+
+class DormantUsersView(LoginRequiredMixin, View):
+    """US-09 "Keep these users": the organization's users who will be deactivated for not signing in
+    within 30 days, all checked; keeping them restarts their clock (audited). For the home
+    organization's Primary Users and backups and agency staff (authority KEEP, LK-03); linked from
+    the notice in View Notifications and from Agency home."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.agency = authority.is_agency(request.user)
+        self.organization_ids = authority.administered_organization_ids(request.user)
+        if not (self.agency or self.organization_ids):
+            refuse(request, "Keep these users: not an administrator of any organization")
+        return super().dispatch(request, *args, **kwargs)
+
+    def _organization(self, chosen):
+        """The organization asked for, of those the actor may keep users of; None for agency staff
+        who chose none. Anything else is refused (one answer for "missing" and "not yours")."""
+        pk = int(chosen) if str(chosen or "").isdigit() else None
+        if pk is None and not self.agency:
+            pk = min(self.organization_ids)
+        if pk is None:
+            return None
+        if not (self.agency or pk in self.organization_ids):
+            refuse(self.request, f"Keep these users of organization {pk}")
+        organization = Organization.objects.filter(pk=pk).first()
+        if organization is None:
+            refuse(self.request, f"Keep these users of organization {pk}")
+        return organization
+
+    def _render(self, organization, form=None, *, status=200):
+        today = timezone.localdate()
+        page = None
+        if organization is not None:
+            page = Paginator(dormancy.soon(organization.pk, today), 100).get_page(self.request.GET.get("page"))
+            for u in page.object_list:
+                u.deactivation_day = dormancy.deactivation_day(u.active_at)
+        organizations = (
+            Organization.objects.filter(pk__in=self.organization_ids).order_by("name") if not self.agency else []
+        )
+        return render(
+            self.request,
+            "subordinates/dormant.html",
+            {
+                "organization": organization,
+                "organizations": organizations,
+                "page": page,
+                "form": form,
+                "days": dormancy.window(),
+            },
+            status=status,
+        )
+
+    def get(self, request):
+        return self._render(self._organization(request.GET.get("organization")))
+
+    def post(self, request):
+        # The form names its organization; a POST without one keeps nobody (never a guess).
+        chosen = request.POST.get("organization", "")
+        organization = self._organization(chosen) if chosen.isdigit() else None
+        if organization is None:
+            raise Http404("No organization chosen.")
+        posted = [int(v) for v in request.POST.getlist("users") if v.isdigit()][:1000]
+        choices = User.objects.filter(home_organization=organization, is_active=True, pk__in=posted)
+        form = KeepUsersForm(request.POST, choices=[(u.pk, u.username) for u in choices])
+        close_url = f"{reverse('subordinates:dormant')}?organization={organization.pk}"
+        if form.is_valid() and not form.cleaned_data["users"]:
+            form.add_error("users", "Choose the users to keep.")
+        if not form.is_valid():
+            return self._render(organization, form, status=400)
+        try:
+            kept = services.users_keep(
+                actor=request.user, organization=organization, user_ids=form.cleaned_data["users"]
+            )
+        except ValidationError as exc:
+            return screens.refusal(request, exc, close_url=close_url)
+        names = ", ".join(f"{u.display_name} ({u.username})" for u in kept)
+        return screens.confirmation(
+            request,
+            f"Kept: {names}. Each one's not-signed-in clock starts again today; they will be deactivated "
+            f"{dormancy.window()} days from now unless they sign in (US-09).",
+            close_url=close_url,
+        )

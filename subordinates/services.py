@@ -8,6 +8,7 @@ Access or User directly.
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,17 +16,19 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import sign_in_failures_clear
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_event, audit_record, audit_records
 from posc.policy import PolicyViolation, check_seen
 from providers import authority
 from providers.access import (
     access_close,
+    access_close_many,
     access_open,
     access_services_replace,
     pidsl_lock,
@@ -33,8 +36,8 @@ from providers.access import (
     sort_names_refresh,
 )
 from providers.models import Access, Notification, PidSl, Service
-from providers.notifications import notify_organizations, organizations_linked_to
-from providers.permissions import object_permissions_sync_user
+from providers.notifications import notifications_save, notify_organizations, organizations_linked_to
+from providers.permissions import object_permissions_revoke_users, object_permissions_sync_user
 
 User = get_user_model()
 
@@ -72,7 +75,8 @@ def _set_temporary_password(user) -> str:
 
 def _username_for(first_name: str, last_name: str) -> str:
     """The POSC style: first initial, last name, a number (jdoe11)."""
-    stem = re.sub(r"[^a-z]", "", (first_name[:1] + last_name).lower())[:20] or "user"
+    # NFKD splits "é" into "e" and its accent, so Zoë Nguyễn is znguyen, not zngyn (issue 15).
+    stem = re.sub(r"[^a-z]", "", unicodedata.normalize("NFKD", first_name[:1] + last_name).lower())[:20] or "user"
     taken = set(User.objects.filter(username__startswith=stem).values_list("username", flat=True))
     n = 1
     while f"{stem}{n}" in taken:
@@ -280,8 +284,9 @@ def linkable_user_find(*, username: str, last_name: str):
 
 
 @transaction.atomic
-def user_link(*, actor, pidsl: PidSl, username: str, last_name: str, services: list[Service]) -> Access:
-    """Link an existing user (own organization or another, LK-01) to a PID/SL with chosen services."""
+def user_link(*, actor, pidsl: PidSl, username: str, last_name: str, services: list[Service], ends_on=None) -> Access:
+    """Link an existing user (own organization or another, LK-01) to a PID/SL with chosen services;
+    an outside user's link may end on a date (LK-04)."""
     pidsl = pidsl_lock(pidsl.pk)
     authority.require_administrator(actor, pidsl)
     user = linkable_user_find(username=username, last_name=last_name)
@@ -294,6 +299,9 @@ def user_link(*, actor, pidsl: PidSl, username: str, last_name: str, services: l
             field="username",
         )
     services = authority.check_services(pidsl=pidsl, role=authority.SUBORDINATE, services=services)
+    refusal = authority.end_date_refusal(Access(user=user, pidsl=pidsl), ends_on, timezone.localdate())
+    if refusal is not None:
+        raise refusal
     try:
         with transaction.atomic():
             access = access_open(
@@ -301,6 +309,9 @@ def user_link(*, actor, pidsl: PidSl, username: str, last_name: str, services: l
             )
     except IntegrityError as exc:
         raise PolicyViolation("LK-01", _("%(user)s was linked at the same time.") % {"user": user}) from exc
+    if ends_on is not None:
+        access.ends_on = ends_on
+        access.save(update_fields=["ends_on"])
     _tell_home_organization(
         access,
         Notification.Kind.OUTSIDE_LINK,
@@ -312,17 +323,61 @@ def user_link(*, actor, pidsl: PidSl, username: str, last_name: str, services: l
         actor=actor,
         target_user=user,
         pidsl=pidsl,
-        after={"services": service_codes(access), "home_organization": str(user.home_organization or "")},
+        after={
+            "services": service_codes(access),
+            "home_organization": str(user.home_organization or ""),
+            **({"ends_on": ends_on.isoformat()} if ends_on else {}),
+        },
     )
     return access
 
 
 @transaction.atomic
-def link_end(*, actor, access: Access, reason: str = "removed by administrator") -> None:
-    """Remove a user from a PID/SL: the link ends, it is not deleted (US-06 delinking)."""
-    pidsl_lock(access.pidsl_id)
+def link_ends_on_set(*, actor, access: Access, ends_on) -> bool:
+    """Set, change or clear the date an outside user's link ends (LK-04), on Update Subordinate.
+    The home organization is told (LK-03) and reads it in its trail. False when nothing changed."""
     access = _lock_access(access)
     authority.require_administrator(actor, access.pidsl)
+    refusal = authority.end_date_refusal(access, ends_on, timezone.localdate())
+    if refusal is not None:
+        raise refusal
+    if access.ends_on == ends_on:
+        return False
+    before = access.ends_on.isoformat() if access.ends_on else None
+    access.ends_on = ends_on
+    access.save(update_fields=["ends_on"])
+    when = ends_on.strftime("%m/%d/%Y") if ends_on else _("no end date")
+    _tell_home_organization(
+        access,
+        Notification.Kind.OUTSIDE_CHANGE,
+        _("%(org)s set the end of your user %(user)s's link to %(pidsl)s: %(when)s (LK-04).")
+        % {"org": access.pidsl.organization, "user": access.user.username, "pidsl": access.pidsl, "when": when},
+    )
+    # At the PID/SL; the home organization reads it in its own trail too (LK-03).
+    audit_record(
+        action=AuditEvent.Action.LINK_UPDATE,
+        actor=actor,
+        target_user=access.user,
+        pidsl=access.pidsl,
+        before={"ends_on": before},
+        after={"ends_on": ends_on.isoformat() if ends_on else None},
+        detail=_("link end date (LK-04)"),
+    )
+    return True
+
+
+@transaction.atomic
+def link_end(*, actor, access: Access, reason: str = "removed by administrator", end_date_of=None) -> None:
+    """Remove a user from a PID/SL: the link ends, it is not deleted (US-06 delinking).
+
+    ``end_date_of``: the daily job ends the link on its end date (LK-04), with actor None (recorded
+    as "system"): no person's authority, every other rule as for a person."""
+    pidsl_lock(access.pidsl_id)
+    access = _lock_access(access)
+    if end_date_of is None:
+        authority.require_administrator(actor, access.pidsl)
+    else:
+        authority.require_link_end_by_date(access, end_date_of)
     refusal = authority.end_link_refusal(access)
     if refusal is not None:
         raise refusal
@@ -341,20 +396,98 @@ def link_end(*, actor, access: Access, reason: str = "removed by administrator")
             message=_("%(user)s was removed from %(pidsl)s (%(org)s).")
             % {"user": user.username, "pidsl": pidsl, "org": pidsl.organization},
         )
+    removed = (
+        _("%(org)s removed your user %(user)s from %(pidsl)s.")
+        if end_date_of is None
+        else _("The link of your user %(user)s to %(pidsl)s (%(org)s) ended on its end date (LK-04).")
+    )
     _tell_home_organization(
         access,
         Notification.Kind.OUTSIDE_REMOVE,
-        _("%(org)s removed your user %(user)s from %(pidsl)s.")
-        % {"org": pidsl.organization, "user": user.username, "pidsl": pidsl},
+        removed % {"org": pidsl.organization, "user": user.username, "pidsl": pidsl},
     )
     audit_record(
         action=AuditEvent.Action.LINK_END,
         actor=actor,
+        actor_username="" if actor else "system",
         target_user=user,
         pidsl=pidsl,
         before=before,
         after={"ended": True},
         detail=reason,
+    )
+
+
+@transaction.atomic
+def links_end_many(*, actor, access_ids, reason: str, notice_suffix: str = ""):
+    """link_end for a set of links in a few statements (AR-06: a review's default decision removes
+    up to a million at once), with link_end's rules and side effects: PU-06 refuses a Primary User's
+    link, the PID/SLs are locked first (pidsl_lock's order), guardian rows go in the same
+    transaction, and LK-02/LK-03 notices go to the other organizations and the home organization.
+    ``actor`` None is the daily job; a person must administer every PID/SL (PU-04). The caller
+    writes one audit record per link (a review decision names the link it ended, AU-01).
+    ``access_ids`` is a subquery of Access ids; returns the number of links ended."""
+    links = Access.objects.open().filter(pk__in=access_ids)
+    locked = PidSl.objects.select_for_update(no_key=True).filter(pk__in=links.values("pidsl_id")).order_by("pk")
+    for pidsl in locked:
+        if actor is not None:
+            authority.require_administrator(actor, pidsl)
+    primary = links.filter(role=authority.PRIMARY).select_related("pidsl").first()
+    if primary is not None:
+        raise authority.end_link_refusal(primary)
+    ended = access_close_many(access_ids=access_ids, ended_by=actor, reason=reason)
+    others: dict[int, set[int]] = {}
+    for user_id, org_id in (
+        Access.objects.open()
+        .filter(user_id__in=ended.values("user_id"))
+        .values_list("user_id", "pidsl__organization_id")
+        .distinct()
+    ):
+        others.setdefault(user_id, set()).add(org_id)
+    # LK-02: each other organization the user is still linked to; LK-03: the home organization, when
+    # another organization ended its user's link. The same words as link_end's notices.
+    rows = []
+    elsewhere = (
+        Access.objects.open()
+        .filter(user_id=OuterRef("user_id"))
+        .exclude(pidsl__organization_id=OuterRef("pidsl__organization_id"))
+    )
+    outside = Q(user__home_organization__isnull=False) & ~Q(user__home_organization_id=F("pidsl__organization_id"))
+    told = ended.filter(outside | Exists(elsewhere))
+    fields = ("user_id", "user__username", "user__home_organization_id", "pidsl_id", "pidsl__provider_id")
+    fields += ("pidsl__service_location", "pidsl__name", "pidsl__organization_id", "pidsl__organization__name")
+    for user_id, username, home_id, pidsl_id, provider_id, location, name, org_id, org_name in told.values_list(
+        *fields
+    ).iterator(chunk_size=5000):
+        pidsl = f"{provider_id}{location} {name}"
+        for other in sorted(others.get(user_id, set()) - {org_id, home_id}):
+            message = _("%(user)s was removed from %(pidsl)s (%(org)s).") % {
+                "user": username,
+                "pidsl": pidsl,
+                "org": org_name,
+            }
+            message += notice_suffix
+            rows.append(_notice(other, Notification.Kind.USER_REMOVED, user_id, pidsl_id, message))
+        if home_id and home_id != org_id:
+            message = _("%(org)s removed your user %(user)s from %(pidsl)s.") % {
+                "org": org_name,
+                "user": username,
+                "pidsl": pidsl,
+            }
+            message += notice_suffix
+            rows.append(_notice(home_id, Notification.Kind.OUTSIDE_REMOVE, user_id, pidsl_id, message))
+    notifications_save(rows)
+    return ended.count()
+
+
+def _notice(organization_id, kind, user_id, pidsl_id, message) -> Notification:
+    return Notification(
+        organization_id=organization_id,
+        kind=kind,
+        subject_user_id=user_id,
+        pidsl_id=pidsl_id,
+        message=message,
+        created_at=timezone.now(),
     )
 
 
@@ -372,31 +505,124 @@ def user_deactivate(*, actor, user, reason: str = "") -> None:
     authority.require_account_authority(actor, user, authority.DEACTIVATE)
     if not user.is_active:
         raise PolicyViolation("US-06", _("%(user)s is already deactivated.") % {"user": user})
-    user.is_active = False
-    user.deactivated_at = timezone.now()
-    # ASVS 7.4.2: every session of the user ends now, and stays ended after a reactivation.
-    user.session_epoch += 1
-    user.save(update_fields=["is_active", "deactivated_at", "session_epoch"])
-    # Links stay open so reactivation restores them (US-06); permissions go now.
-    object_permissions_sync_user(user=user)
-    others = organizations_linked_to(user) - {user.home_organization_id}
-    if others:
-        notify_organizations(
-            organization_ids=others,
-            kind=Notification.Kind.USER_DEACTIVATED,
-            subject_user=user,
-            message=_("%(user)s was deactivated by their organization and can no longer act for you.")
-            % {"user": user.username},
-        )
-    audit_record(
-        action=AuditEvent.Action.USER_DEACTIVATE,
+    _deactivate(
+        [user],
         actor=actor,
-        target_user=user,
-        organization=user.home_organization,
-        before={"is_active": True},
-        after={"is_active": False},
-        detail=reason,
+        reason=reason,
+        linked_message=_("%(user)s was deactivated by their organization and can no longer act for you."),
     )
+
+
+@transaction.atomic
+def users_deactivate_by_rule(*, users, reason: str, linked_message: str) -> list:
+    """The bulk variant of user_deactivate for the daily job (US-09: dormant accounts): ``users``
+    is the rule's query, run again here under the rows' locks, so a user who signed in or was kept
+    meanwhile is left alone. No person acts (the records say "system"); every account rule still
+    holds (authority.system_account_refusal: no agency account, no Primary User, PU-06). The
+    deactivated users, each with what user_deactivate does to one."""
+    locked = list(users.select_for_update(no_key=True, of=("self",)).select_related("home_organization"))
+    roles: dict[int, set[str]] = {}
+    for user_id, role in (
+        Access.objects.open().filter(user_id__in=[u.pk for u in locked]).values_list("user_id", "role")
+    ):
+        roles.setdefault(user_id, set()).add(role)
+    chosen = [
+        u
+        for u in locked
+        if u.is_active
+        and authority.system_account_refusal(u, authority.DEACTIVATE, roles=roles.get(u.pk, set())) is None
+    ]
+    _deactivate(chosen, actor=None, reason=reason, linked_message=linked_message)
+    return chosen
+
+
+def _deactivate(users: list, *, actor, reason: str, linked_message: str) -> None:
+    """What deactivating does, to one user or many, in the caller's transaction (US-06): the
+    accounts stop; every session ends now and stays ended after a reactivation (ASVS 7.4.2); the
+    PID/SL permissions go while the links stay, so a reactivation restores them; every other
+    organization each user is linked to hears of it (LK-02); one audit record each (AU-01). The
+    caller locked the users, found them active and asked who (or which rule) may."""
+    if not users:
+        return
+    now = timezone.now()
+    ids = [u.pk for u in users]
+    User.objects.filter(pk__in=ids).update(is_active=False, deactivated_at=now, session_epoch=F("session_epoch") + 1)
+    for u in users:
+        u.is_active, u.deactivated_at = False, now
+    object_permissions_revoke_users(ids)
+    by_id = {u.pk: u for u in users}
+    linked = (
+        Access.objects.open()
+        .filter(user_id__in=ids)
+        .values_list("user_id", "pidsl__organization_id")
+        .distinct()
+        .order_by("user_id", "pidsl__organization_id")
+    )
+    notifications_save(
+        [
+            Notification(
+                organization_id=organization_id,
+                kind=Notification.Kind.USER_DEACTIVATED,
+                subject_user_id=user_id,
+                message=linked_message % {"user": by_id[user_id].username},
+                created_at=now,
+            )
+            for user_id, organization_id in linked
+            if organization_id != by_id[user_id].home_organization_id
+        ]
+    )
+    audit_records(
+        [
+            audit_event(
+                action=AuditEvent.Action.USER_DEACTIVATE,
+                actor=actor,
+                actor_username="" if actor else "system",
+                target_user=u,
+                organization=u.home_organization,
+                before={"is_active": True},
+                after={"is_active": False},
+                detail=reason,
+            )
+            for u in users
+        ]
+    )
+
+
+@transaction.atomic
+def users_keep(*, actor, organization, user_ids) -> list:
+    """ "Keep these users" (US-09): restart the not-signed-in clock of the organization's users the
+    actor keeps, one audit record each. Who may: the home organization's Primary Users and backups
+    and agency staff (authority.account_refusal, KEEP: LK-03's account actions). Returns the kept."""
+    authority.require_active(actor)
+    users = list(
+        User.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("home_organization")
+        .filter(pk__in=list(user_ids), home_organization=organization, is_active=True)
+        .order_by("pk")
+    )
+    owns = authority.is_agency(actor) or authority.administers_organization(actor, organization.pk)
+    # The users are the organization's own: one answer for all (roles play no part in KEEP).
+    for user in users or [User(home_organization=organization)]:
+        authority.require_account_authority(actor, user, authority.KEEP, owns=owns, roles=set())
+    now = timezone.now()
+    User.objects.filter(pk__in=[u.pk for u in users]).update(dormancy_restarted_at=now)
+    audit_records(
+        [
+            audit_event(
+                action=AuditEvent.Action.DORMANCY_KEEP,
+                actor=actor,
+                target_user=u,
+                organization=organization,
+                before={
+                    "dormancy_restarted_at": u.dormancy_restarted_at.isoformat() if u.dormancy_restarted_at else None
+                },
+                after={"dormancy_restarted_at": now.isoformat()},
+                detail=_("kept: the not-signed-in clock restarts (US-09)"),
+            )
+            for u in users
+        ]
+    )
+    return users
 
 
 @transaction.atomic
@@ -407,7 +633,10 @@ def user_reactivate(*, actor, user) -> None:
         raise PolicyViolation("US-06", _("%(user)s is already active.") % {"user": user})
     user.is_active = True
     user.deactivated_at = None
-    user.save(update_fields=["is_active", "deactivated_at"])
+    # US-09: a reactivated user's not-signed-in clock starts again, or the next daily run would
+    # deactivate a long-dormant user the day after.
+    user.dormancy_restarted_at = timezone.now()
+    user.save(update_fields=["is_active", "deactivated_at", "dormancy_restarted_at"])
     object_permissions_sync_user(user=user)
     audit_record(
         action=AuditEvent.Action.USER_REACTIVATE,

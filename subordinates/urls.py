@@ -1,8 +1,12 @@
 from django.urls import path
 
+from posc import converters
+
 from . import organization_views, primary_views, views
 
 app_name = "subordinates"
+# PID/SL segments are codes (9 digits, a letter); anything else is a 404 (posc/converters.py).
+converters.register()
 
 urlpatterns = [
     path("subordinates/", views.ManageSubordinatesView.as_view(), name="manage"),
@@ -28,16 +32,17 @@ urlpatterns = [
         name="compliance_officer",
     ),
     path("notifications/", organization_views.NotificationsView.as_view(), name="notifications"),
-    path("<str:pidsl>/subordinates/", views.SearchResultsView.as_view(), name="results"),
-    path("<str:pidsl>/subordinates/add/", views.AddSubordinateView.as_view(), name="add"),
-    path("<str:pidsl>/subordinates/link/", views.LinkView.as_view(), name="link"),
-    path("<str:pidsl>/subordinates/<int:access_id>/", views.UpdateSubordinateView.as_view(), name="update"),
+    path("users/dormant/", organization_views.DormantUsersView.as_view(), name="dormant"),  # US-09
+    path("<pidsl:pidsl>/subordinates/", views.SearchResultsView.as_view(), name="results"),
+    path("<pidsl:pidsl>/subordinates/add/", views.AddSubordinateView.as_view(), name="add"),
+    path("<pidsl:pidsl>/subordinates/link/", views.LinkView.as_view(), name="link"),
+    path("<pidsl:pidsl>/subordinates/<int:access_id>/", views.UpdateSubordinateView.as_view(), name="update"),
     path(
-        "<str:pidsl>/subordinates/<int:access_id>/reset-password/",
+        "<pidsl:pidsl>/subordinates/<int:access_id>/reset-password/",
         views.ResetPasswordView.as_view(),
         name="reset_password",
     ),
-    path("<str:pidsl>/subordinates/<int:access_id>/remove/", views.RemoveView.as_view(), name="remove"),
-    path("<str:pidsl>/backup/", primary_views.BackupView.as_view(), name="backup"),
-    path("<str:pidsl>/primary-change/", primary_views.ChangePrimaryView.as_view(), name="change_primary"),
+    path("<pidsl:pidsl>/subordinates/<int:access_id>/remove/", views.RemoveView.as_view(), name="remove"),
+    path("<pidsl:pidsl>/backup/", primary_views.BackupView.as_view(), name="backup"),
+    path("<pidsl:pidsl>/primary-change/", primary_views.ChangePrimaryView.as_view(), name="change_primary"),
 ]

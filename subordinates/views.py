@@ -3,6 +3,8 @@
 Views parse input, call one service and render; every rule lives in the services.
 """
 
+import contextlib
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -22,6 +24,12 @@ from .mixins import PidSlAdministratorMixin
 
 PAGE_SIZE = 25
 User = get_user_model()
+
+
+def _no_transaction():
+    # Update Subordinate's Submit without an end-date change: no savepoint (bench row "Update
+    # Subordinate page and Submit").
+    return contextlib.nullcontext()
 
 
 def _search_key(pidsl) -> str:
@@ -144,7 +152,7 @@ class UpdateSubordinateView(PidSlAdministratorMixin, View):
                 "fixed_services": access.is_administrator,
                 # What the page offers is authority's answer (LK-03, US-05, PU-06): a button that would
                 # only be refused is replaced by the reason.
-                "is_outside": access.user.home_organization_id != self.pidsl.organization_id,
+                "is_outside": authority.is_outside_link(access),
                 "reset_refusal": authority.account_refusal(
                     self.request.user,
                     access.user,
@@ -160,27 +168,42 @@ class UpdateSubordinateView(PidSlAdministratorMixin, View):
         access = self.get_access(access_id, with_services=True)
         # Issue 15: the page carries the services it shows, for Submit to apply only the change made to them.
         seen = seen_value(s.code for s in access.services.all())
-        return self.render_page(access, ServicesForm(pidsl=self.pidsl, role=access.role, initial={"seen": seen}))
+        form = ServicesForm(
+            pidsl=self.pidsl,
+            role=access.role,
+            outside=authority.is_outside_link(access),
+            initial={"seen": seen, "ends_on": access.ends_on},
+        )
+        return self.render_page(access, form)
 
     def post(self, request, pidsl, access_id):
         access = self.get_access(access_id)
         data, action = moved_services(request.POST)
-        form = ServicesForm(data, pidsl=self.pidsl, role=access.role)
+        form = ServicesForm(data, pidsl=self.pidsl, role=access.role, outside=authority.is_outside_link(access))
         if action in ("assign", "unassign"):
             return self.render_page(access, form)
         if not form.is_valid():
             return self.render_page(access, form, status=400)
+        # LK-04: an outside user's link's end date, changed with the services in one transaction.
+        ends_on = form.cleaned_data.get("ends_on", access.ends_on)
+        end_changed = ends_on != access.ends_on
         try:
-            access = services.access_services_set(
-                actor=request.user,
-                access=access,
-                services=form.cleaned_data["services"],
-                seen=form.cleaned_data["seen"],
-            )
+            with transaction.atomic() if end_changed else _no_transaction():
+                access = services.access_services_set(
+                    actor=request.user,
+                    access=access,
+                    services=form.cleaned_data["services"],
+                    seen=form.cleaned_data["seen"],
+                )
+                if end_changed:
+                    services.link_ends_on_set(actor=request.user, access=access, ends_on=ends_on)
         except ValidationError as exc:
             apply_violation(form, exc)
             return self.render_page(access, form, status=400)
         message = f"The services of {access.user.display_name} ({access.user.username}) were updated."
+        if end_changed:
+            when = ends_on.strftime("%m/%d/%Y") if ends_on else "no end date"
+            message += f" The link ends on: {when} (LK-04)."
         if access.changed_meanwhile_by:
             held = ", ".join(s.label for s in access.services.all())
             message += (
@@ -319,6 +342,7 @@ class LinkView(ServicesPickerFormMixin, FormView):
                         username=data["username"],
                         last_name=data["last_name"],
                         services=data["services"],
+                        ends_on=data["ends_on"],
                     )
         except ValidationError as exc:
             apply_violation(form, exc)

@@ -14,10 +14,13 @@ from audit.models import (
     AccessReview,
     AuditCheckpoint,
     AuditEvent,
+    DefaultDecision,
     EvidencePackage,
     FindingSnapshot,
+    ProgramReviewSettings,
     Report,
     ReviewItem,
+    ReviewPolicy,
     ReviewReminder,
 )
 from providers import authority
@@ -27,6 +30,8 @@ from providers.models import (
     BroadcastMessage,
     ComplianceAssignment,
     Designation,
+    DormancyNotice,
+    LinkEndReminder,
     Notification,
     Organization,
     PidSl,
@@ -178,6 +183,26 @@ class TermsFactory(factory.django.DjangoModelFactory):
     published_at = factory.LazyFunction(timezone.now)
 
 
+class DormancyNoticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DormancyNotice
+
+    organization = factory.SubFactory(OrganizationFactory)
+    kind = DormancyNotice.Kind.WARNING
+    on_date = factory.LazyFunction(timezone.localdate)
+    sent_at = factory.LazyFunction(timezone.now)
+
+
+class LinkEndReminderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LinkEndReminder
+
+    access = factory.SubFactory(AccessFactory)
+    ends_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=14))
+    days_before = 14
+    sent_at = factory.LazyFunction(timezone.now)
+
+
 class RegistrationThrottleFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = RegistrationThrottle
@@ -257,6 +282,25 @@ class ReportFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     kind = Report.Kind.USER_ACCESS_CSV
     requested_at = factory.LazyFunction(timezone.now)
+
+
+class ReviewPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewPolicy
+
+    organization = factory.SubFactory(OrganizationFactory)
+    default_decision = DefaultDecision.REMOVE
+    updated_at = factory.LazyFunction(timezone.now)
+
+
+class ProgramReviewSettingsFactory(factory.django.DjangoModelFactory):
+    """The program's one row (pk 1), as agency staff leave it."""
+
+    class Meta:
+        model = ProgramReviewSettings
+        django_get_or_create = ("pk",)
+
+    pk = 1
 
 
 class AuditCheckpointFactory(factory.django.DjangoModelFactory):

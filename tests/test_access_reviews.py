@@ -146,9 +146,11 @@ def test_ar04_a_completed_review_produces_its_csv_and_pdf(cast, review, django_c
     built = complete(cast, review, django_capture_on_commit_callbacks)
     csv_report, pdf_report = built["review_csv"], built["review_pdf"]
     assert csv_report.status == pdf_report.status == "done"
-    text = report_path(csv_report).read_text()
+    text = report_path(csv_report).read_text(encoding="utf-8-sig")  # as a spreadsheet reads it
     assert "# Access review of Eddy's Group Practice" in text
-    rows = list(csv.DictReader(io.StringIO("\n".join(line for line in text.splitlines() if not line.startswith("#")))))
+    # The heading lines are one cell each (a quoted cell when the text has a comma); then the table.
+    lines = [row for row in csv.reader(io.StringIO(text, newline="")) if row and not row[0].startswith("#")]
+    rows = [dict(zip(lines[0], row, strict=True)) for row in lines[1:]]
     carol = next(r for r in rows if r["username"] == "carol")
     assert carol["decision"] == "remove" and carol["services_before"] and carol["services_after"] == ""
     pdf_text = "".join(page.extract_text() for page in PdfReader(report_path(pdf_report)).pages)
@@ -186,7 +188,7 @@ def test_a_worker_killed_mid_build_leaves_no_half_report_and_a_retry_finishes(ca
 
 def test_ar04_the_user_access_report_lists_present_access(cast):
     report = report_build(reviews.user_access_report_request(actor=cast.compliance, organization=cast.eddys).pk)
-    rows = list(csv.DictReader(io.StringIO(report_path(report).read_text())))
+    rows = list(csv.DictReader(io.StringIO(report_path(report).read_text(encoding="utf-8-sig"))))
     assert {r["username"] for r in rows} >= {"alice", "bob", "carol", "dave", "biller"}
     assert all(r["username"] != "erin" for r in rows)
     assert "pin" not in rows[0] and "birth_month" not in rows[0]

@@ -112,7 +112,8 @@ def test_au02_a_completed_review_is_sealed_as_one_package(cast, sealed):
     csv_report = Report.objects.get(review=sealed, kind="review_csv")
     assert contents["access-review.csv"] == report_path(csv_report).read_bytes()
     assert sealed.attestation in contents["attestation.txt"].decode()
-    extract = contents["audit-extract.csv"].decode()
+    extract = contents["audit-extract.csv"].decode("utf-8-sig")  # with a BOM, as every CSV (ASVS 1.2.10)
+    assert contents["audit-extract.csv"].startswith(b"\xef\xbb\xbf")
     assert "Access review started" in extract and "Access review completed" in extract
     assert extract.count("Access review decision") == sealed.items.count()
     assert "Report file built" in extract

@@ -53,7 +53,7 @@ def shown(response) -> set[str]:
 
 
 def csv_rows(response) -> list[dict]:
-    content = b"".join(response.streaming_content).decode()
+    content = b"".join(response.streaming_content).decode("utf-8-sig")  # the BOM, as a spreadsheet reads it
     return list(csv.DictReader(io.StringIO(content)))
 
 

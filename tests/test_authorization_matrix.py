@@ -115,6 +115,9 @@ EXPECTED = {
     "subordinates:unlock": allow(NOBODY, ORG_ADMINS),  # LK-03: carol's home organization's administrators
     "subordinates:compliance_officer": allow(NOBODY, {"alice", "dave"}),  # the organization's Primary Users
     "subordinates:notifications": allow(ANY_ADMIN | {"compliance", "agency"}),
+    # US-09 Keep these users: each administrator reads their own organization's list (erin hers);
+    # keeping Eddy's users is for Eddy's administrators and the agency (LK-03).
+    "subordinates:dormant": allow(ANY_ADMIN | AGENCY, ORG_ADMINS | AGENCY),
     "subordinates:results": allow(PIDSL_ADMINS),
     "subordinates:add": allow(PIDSL_ADMINS, PIDSL_ADMINS),
     "subordinates:link": allow(PIDSL_ADMINS, PIDSL_ADMINS),
@@ -143,6 +146,8 @@ EXPECTED = {
     "audit:trail": allow(ANY_READER),
     "audit:export": allow(ANY_READER),
     "reviews:index": allow(ANY_READER),
+    # AR-07: "Go on" from the overdue review shown first after sign-in; without one, it only leads Home.
+    "reviews:go_on": allow(NOBODY, SIGNED_IN),
     "reviews:organization": allow(EDDYS_READERS),
     "reviews:schedule": allow(NOBODY, {"alice", "dave", "agency"}),  # AR-01: Primary Users
     "reviews:start": allow(NOBODY, ORG_ADMINS | AGENCY),
@@ -156,6 +161,11 @@ EXPECTED = {
     "reviews:decide": allow(NOBODY, PIDSL_ADMINS | AGENCY),  # AR-02: the item's PID/SL's administrators
     "reviews:keep_remaining": allow(NOBODY, ORG_ADMINS | AGENCY),
     "reviews:complete": allow(NOBODY, ORG_ADMINS | AGENCY),
+    # Issue 16, AR-06: the organization's default decision is its Primary Users' (like the schedule),
+    # the program's grace period and minimum the agency's.
+    "reviews:default_decision": allow(NOBODY, {"alice", "dave", "agency"}),
+    "reviews:program": allow(AGENCY, AGENCY),
+    "reviews:decide_many": allow(NOBODY, PIDSL_ADMINS | AGENCY),  # AR-02, per item: carol's at A
 }
 
 
@@ -236,6 +246,7 @@ PAYLOADS = {
         "action": "submit",
     },
     "subordinates:remove": lambda w: {"confirm": "yes"},
+    "subordinates:dormant": lambda w: {"organization": w.cast.eddys.pk, "users": [w.cast.carol.pk]},
     "subordinates:backup": lambda w: {"username": "frank"},
     "providers:register": lambda w: {
         "pidsl": w.cast.pidsl_a.code,
@@ -282,6 +293,9 @@ PAYLOADS = {
     "reviews:schedule": lambda w: {"months": 12},
     "reviews:decide": lambda w: {"decision": "keep"},
     "reviews:complete": lambda w: {"attested": "on"},
+    "reviews:default_decision": lambda w: {"default_decision": "remove"},
+    "reviews:program": lambda w: {"grace_days": "14", "minimum_default": "recommendations"},
+    "reviews:decide_many": lambda w: {"items": str(w.item.pk), "decision": "keep"},
 }
 
 SIGNS_OUT = {"accounts:logout"}  # ends on the sign-in page, as it should

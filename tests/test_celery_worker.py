@@ -79,7 +79,14 @@ def test_the_daily_job_on_a_real_worker_sends_each_reminder_once(cast, worker):
     first = reviews_daily.delay().get(timeout=60)
     assert first["reminded"] == 1
     second = reviews_daily.delay().get(timeout=60)
-    assert second == {"created": 0, "reminded": 0, "escalated": 0}
+    assert second == {
+        "created": 0,
+        "reminded": 0,
+        "escalated": 0,
+        "decided_by_default": 0,
+        "items_kept": 0,
+        "items_removed": 0,
+    }
     assert ReviewReminder.objects.count() == 1
     assert Notification.objects.filter(kind="review_reminder").count() == 1
 

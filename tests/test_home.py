@@ -55,9 +55,11 @@ def test_queries_do_not_grow_with_the_number_of_pidsls(client, cast, django_asse
         )
         factories.AccessFactory(user=billing_user, pidsl=pidsl, services=["portal_services", "claims"])
     client.force_login(billing_user)
-    with django_assert_max_num_queries(12):
+    # 13, was 12: one query more for AR-07's review due date on Home (issue 16), which does not
+    # grow with the PID/SLs either.
+    with django_assert_max_num_queries(13):
         response = client.get(HOME)
     assert response.status_code == 200
     assert response.context["page"].paginator.count == 31
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         client.get(HOME + "?page=2")

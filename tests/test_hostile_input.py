@@ -680,7 +680,19 @@ FOREIGN_IDS = {
     "no-such-organization": ("get", lambda w: reverse("reviews:organization", args=[10**30])),
     "no-such-report": ("get", lambda w: reverse("reviews:download", args=[w.cast.eddys.pk, 10**30])),
     "no-such-user": ("post", lambda w: reverse("subordinates:deactivate", kwargs={"user_id": 10**30})),
-    "no-such-pidsl": ("get", lambda w: reverse("subordinates:results", kwargs={"pidsl": "９９９９９９９９９Z"})),
+    # Not a code (posc/converters.py): no URL matches, so reverse() cannot build it; issue 15.
+    "no-such-pidsl": (
+        "get",
+        lambda w: reverse("subordinates:results", kwargs={"pidsl": w.cast.pidsl_a.code}).replace(
+            w.cast.pidsl_a.code, "９９９９９９９９９Z"
+        ),
+    ),
+    "nul-pidsl": (
+        "post",
+        lambda w: reverse("subordinates:change_primary", kwargs={"pidsl": w.cast.pidsl_a.code}).replace(
+            w.cast.pidsl_a.code, "%00"
+        ),
+    ),
 }
 
 

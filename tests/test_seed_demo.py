@@ -1,9 +1,13 @@
 """seed_demo creates the demo cast of DESIGN.md through the services, and a rerun changes nothing."""
 
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 
-from audit.models import AuditEvent
+from audit.models import AccessReview, AuditEvent
+from audit.reviews.first import overdue_reviews
 from providers.models import Access, Organization, PidSl
 from tests.helpers import assert_permissions_match_access, held
 
@@ -42,3 +46,17 @@ def test_it_loads_the_demo_and_is_idempotent(db):
     assert User.objects.filter(is_active=False).exists()
     assert_permissions_match_access()
     assert User.objects.get(username="mhughes").check_password("demo-posc-2026-portal")
+
+
+def test_eddys_has_a_completed_review_and_an_overdue_one(db):
+    """README's demo history: mhughes is sent to the overdue review when she signs in (AR-07)."""
+    call_command("seed_demo")
+    eddys = Organization.objects.get(name="Eddy's Group Practice")
+    today = timezone.localdate()
+    completed = AccessReview.objects.get(organization=eddys, status=AccessReview.Status.COMPLETED)
+    assert completed.due_date < today - timedelta(days=60)
+    current = AccessReview.objects.get(organization=eddys, status=AccessReview.Status.OPEN)
+    assert current.due_date == today - timedelta(days=3)
+    assert current.period_start == completed.period_end < current.period_end < current.due_date
+    assert current.items.filter(decision="").exists()
+    assert [r.pk for r in overdue_reviews(User.objects.get(username="mhughes"))] == [current.pk]

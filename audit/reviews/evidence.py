@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from posc import spreadsheet
 from posc.humane import eastern
 
 from ..models import AccessReview, AuditEvent, EvidencePackage, Report
@@ -53,6 +54,7 @@ def review_extract_q(review: AccessReview, report_event_ids: list[int]) -> Q:
 
 def _write_extract(review: AccessReview, report_event_ids: list[int], out) -> None:
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    text.write(spreadsheet.BOM)  # as every CSV of the portal (posc/spreadsheet.py)
     writer = csv.writer(text)
     writer.writerow(EXTRACT_COLUMNS)
     records = (
@@ -63,18 +65,20 @@ def _write_extract(review: AccessReview, report_event_ids: list[int], out) -> No
     )
     for event in records.iterator(chunk_size=2000):
         writer.writerow(
-            [
-                event.pk,
-                event.at.isoformat(),
-                event.get_action_display(),
-                event.actor_username,
-                event.target_username,
-                event.pidsl.code if event.pidsl_id else "",
-                json.dumps(event.before, sort_keys=True),
-                json.dumps(event.after, sort_keys=True),
-                event.detail,
-                event.hash,
-            ]
+            spreadsheet.row(
+                [
+                    event.pk,
+                    event.at.isoformat(),
+                    event.get_action_display(),
+                    event.actor_username,
+                    event.target_username,
+                    event.pidsl.code if event.pidsl_id else "",
+                    json.dumps(event.before, sort_keys=True),
+                    json.dumps(event.after, sort_keys=True),
+                    event.detail,
+                    event.hash,
+                ]
+            )
         )
     text.flush()
     text.detach()  # the zip member is closed by its owner
@@ -82,10 +86,12 @@ def _write_extract(review: AccessReview, report_event_ids: list[int], out) -> No
 
 def _attestation(review: AccessReview) -> bytes:
     reviewer = review.completed_by
+    # AR-06: a review completed by default at its deadline has no reviewer; its attestation says so.
+    by = f"{reviewer.display_name} ({reviewer.username})" if reviewer else "default at the deadline (AR-06)"
     return (
         f"Access review of {review.organization.name}\n"
         f"Period: {review.period_start:%m/%d/%Y} to {review.period_end:%m/%d/%Y}; due {review.due_date:%m/%d/%Y}\n"
-        f"Completed {eastern(review.completed_at)} by {reviewer.display_name} ({reviewer.username})\n\n"
+        f"Completed {eastern(review.completed_at)} by {by}\n\n"
         f"{review.attestation}\n"
     ).encode()
 

@@ -5,7 +5,7 @@ from django import forms
 from providers import catalog
 from providers.models import Service
 
-from ..models import ReviewItem
+from ..models import DefaultDecision, ReviewItem
 
 
 class DecisionForm(forms.Form):
@@ -38,3 +38,35 @@ class PageForm(forms.Form):
     """The page of the review a decision was made on, to return to it."""
 
     page = forms.IntegerField(min_value=1, required=False)
+
+
+class DefaultDecisionForm(forms.Form):
+    """AR-06: the organization's choice; whether the program allows it is the service's question."""
+
+    default_decision = forms.ChoiceField(choices=DefaultDecision.choices)
+
+
+class ProgramSettingsForm(forms.Form):
+    """AR-06, agency staff: the grace period and the program's minimum default."""
+
+    grace_days = forms.IntegerField(label="Grace period after the due date (days)", min_value=0, max_value=90)
+    minimum_default = forms.ChoiceField(
+        label="Weakest default an organization may choose", choices=DefaultDecision.choices
+    )
+
+
+class ReviewFilterForm(forms.Form):
+    """The review page's filters (issue 16): a PID/SL, a recommendation, every row or the reader's."""
+
+    pidsl = forms.RegexField(regex=r"^\d{9}[A-Z]$", required=False)
+    recommendation = forms.ChoiceField(choices=[("", "Any")] + list(ReviewItem.Decision.choices), required=False)
+    scope = forms.ChoiceField(choices=[("", "Rows I decide"), ("all", "Every row")], required=False)
+
+
+class DecideManyForm(forms.Form):
+    """Many rows in one step: keep, remove, or accept their recommendations (the rows are the POST's
+    "items" list, read by the view); the service decides."""
+
+    decision = forms.ChoiceField(choices=[("", "")] + list(ReviewItem.Decision.choices), required=False)
+    accept = forms.ChoiceField(choices=[("", ""), ("1", "Accept")], required=False)
+    confirmed = forms.ChoiceField(choices=[("", ""), ("1", "Confirmed")], required=False)

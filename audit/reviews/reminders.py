@@ -13,6 +13,7 @@ from providers.models import ComplianceAssignment, Notification, Organization
 from providers.notifications import notifications_save
 
 from ..models import AccessReview, ReviewReminder
+from .defaults import reviews_decide_by_default
 from .services import next_review_date, review_create
 
 DAILY_JOB_LOCK = 7_260_001  # pg advisory lock key: one daily job at a time
@@ -118,9 +119,13 @@ def reminders_send(today: date) -> dict:
 
 
 def reviews_daily(today: date | None = None) -> dict:
+    """AR-06 first (each review past its deadline decided and completed by default, one transaction
+    each), then AR-01 (reviews that fall due) and AR-03 (reminders, escalation): a review completed
+    by default today is not escalated too."""
     today = today or timezone.localdate()
+    defaults = reviews_decide_by_default(today, lock=_lock_daily_job)
     with transaction.atomic():
         _lock_daily_job()
         created = reviews_create_due(today)
         sent = reminders_send(today)
-    return {"created": created, **sent}
+    return {"created": created, **sent, **defaults}

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from posc.queue import task_send
+from posc.spreadsheet import BOM_BYTES, sql_cell
 
 from ..models import AccessReview, AuditEvent, Report
 from ..sealed import seal
@@ -43,6 +44,8 @@ REVIEW_COLUMNS = [
     "decided_at",
     "last_sign_in",
     "findings",
+    "recommendation",
+    "recommendation_reason",
 ]
 USER_ACCESS_COLUMNS = [
     "pidsl",
@@ -59,29 +62,34 @@ USER_ACCESS_COLUMNS = [
     "active",
 ]
 
-_REVIEW_SQL = """
-SELECT p.provider_id || p.service_location, p.name, u.username, u.last_name, u.first_name,
+# ASVS 1.2.10: every column of text a person typed (names, user IDs) is guarded against formula
+# injection by the query itself, since COPY writes cells as they are (posc/spreadsheet.py); the
+# others are codes, yes/no and timestamps the portal writes.
+_REVIEW_SQL = f"""
+SELECT p.provider_id || p.service_location, {sql_cell("p.name")}, {sql_cell("u.username")},
+       {sql_cell("u.last_name")}, {sql_cell("u.first_name")},
        CASE WHEN i.outside_user THEN 'yes' ELSE 'no' END, i.role,
        (SELECT string_agg(x, ' ') FROM jsonb_array_elements_text(i.services_before) x),
        (SELECT string_agg(x, ' ') FROM jsonb_array_elements_text(i.services_after) x),
-       i.decision, d.username, to_char(i.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+       i.decision, {sql_cell("d.username")}, to_char(i.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
        to_char(i.last_login AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-       (SELECT string_agg(x, ' ') FROM jsonb_array_elements_text(i.findings) x)
+       (SELECT string_agg(x, ' ') FROM jsonb_array_elements_text(i.findings) x),
+       i.recommendation, i.recommendation_reason
 FROM audit_reviewitem i
 JOIN providers_pidsl p ON p.id = i.pidsl_id
 JOIN accounts_user u ON u.id = i.user_id
 LEFT JOIN accounts_user d ON d.id = i.decided_by_id
 WHERE i.review_id = %s
 ORDER BY p.provider_id, p.service_location, u.last_name, u.first_name, u.id
-"""
+"""  # noqa: S608 - the SQL text is this file's only; the id is a parameter
 
-_USER_ACCESS_SQL = """
-SELECT p.provider_id || p.service_location, p.name, u.username, u.last_name, u.first_name,
-       COALESCE(o.name, ''), a.role,
+_USER_ACCESS_SQL = f"""
+SELECT p.provider_id || p.service_location, {sql_cell("p.name")}, {sql_cell("u.username")},
+       {sql_cell("u.last_name")}, {sql_cell("u.first_name")}, {sql_cell("COALESCE(o.name, '')")}, a.role,
        (SELECT string_agg(s.code, ' ' ORDER BY s.position)
           FROM providers_access_services x JOIN providers_service s ON s.id = x.service_id
          WHERE x.access_id = a.id),
-       to_char(a.granted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), g.username,
+       to_char(a.granted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), {sql_cell("g.username")},
        to_char(u.last_login AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
        CASE WHEN u.is_active THEN 'yes' ELSE 'no' END
 FROM providers_access a
@@ -91,7 +99,7 @@ LEFT JOIN providers_organization o ON o.id = u.home_organization_id
 LEFT JOIN accounts_user g ON g.id = a.granted_by_id
 WHERE p.organization_id = %s AND a.ended_at IS NULL
 ORDER BY p.provider_id, p.service_location, u.last_name, u.first_name, u.id
-"""
+"""  # noqa: S608 - the SQL text is this file's only; the id is a parameter
 
 
 class HashingWriter(io.RawIOBase):
@@ -111,7 +119,8 @@ class HashingWriter(io.RawIOBase):
 
 
 def _copy_csv(out: HashingWriter, sql: str, params, columns: list[str]) -> int:
-    """Rows as CSV with a header: PostgreSQL's COPY when there, the ORM cursor otherwise."""
+    """Rows as CSV with a header: PostgreSQL's COPY when there, the ORM cursor otherwise. The query
+    guards its cells (sql_cell), so both write the rows as they come."""
     out.write((",".join(columns) + "\r\n").encode())
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -154,20 +163,29 @@ def _sqlite(sql: str) -> str:
 
 
 def _review_preamble(review: AccessReview) -> str:
+    """The review's heading lines, one cell each through the csv writer: an organization name with
+    a comma, a quote or a line break stays in its cell and cannot start a line of its own."""
     reviewer = review.completed_by.username if review.completed_by else ""
-    return (
-        f"# Access review of {review.organization.name}\r\n"
-        f"# Period {review.period_start} to {review.period_end}; due {review.due_date}\r\n"
-        f"# Completed {review.completed_at:%Y-%m-%d %H:%M} UTC by {reviewer}\r\n"
-        f"# Attestation: {review.attestation}\r\n"
-    )
+    lines = io.StringIO()
+    writer = csv.writer(lines)
+    for line in (
+        f"# Access review of {review.organization.name}",
+        f"# Period {review.period_start} to {review.period_end}; due {review.due_date}",
+        f"# Completed {review.completed_at:%Y-%m-%d %H:%M} UTC by {reviewer}",
+        f"# Attestation: {review.attestation}",
+    ):
+        writer.writerow([line])
+    return lines.getvalue()
 
 
 def _write(report: Report, out: HashingWriter) -> int:
+    # Every CSV starts with a BOM (posc/spreadsheet.py), through the writer that hashes the file.
     if report.kind == Report.Kind.USER_ACCESS_CSV:
+        out.write(BOM_BYTES)
         return _copy_csv(out, _USER_ACCESS_SQL, [report.organization_id], USER_ACCESS_COLUMNS)
     review = AccessReview.objects.select_related("organization", "completed_by").get(pk=report.review_id)
     if report.kind == Report.Kind.REVIEW_CSV:
+        out.write(BOM_BYTES)
         out.write(_review_preamble(review).encode())
         return _copy_csv(out, _REVIEW_SQL, [review.pk], REVIEW_COLUMNS)
     from .pdf import review_pdf

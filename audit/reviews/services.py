@@ -8,6 +8,7 @@ import calendar
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -18,14 +19,28 @@ from providers import authority, catalog
 from providers.models import Access, Organization, Service
 from subordinates import services as subordinate_services
 
-from ..models import AccessReview, AuditEvent, Report, ReviewItem
+from ..models import (
+    DEFAULT_STRENGTH,
+    AccessReview,
+    AuditEvent,
+    DefaultDecision,
+    ProgramReviewSettings,
+    Report,
+    ReviewItem,
+    ReviewPolicy,
+)
 from ..services import audit_event, audit_record, audit_records
+from . import recommendations
 from .reports import report_enqueue
 
 ATTESTATION = (
     "I validated that every user listed is actively performing services for the organization, "
     "and that each holds only the services they need to perform their job."
 )
+
+
+# AR-06: a grace period longer than a quarter would outlast the next review's schedule (AR-01).
+MAX_GRACE_DAYS = 90
 
 
 def add_months(day: date, months: int) -> date:
@@ -44,19 +59,22 @@ def _inactive_before():
     return timezone.now() - timedelta(days=settings.POSC_INACTIVITY_DAYS)
 
 
-_SNAPSHOT_SQL = """
+_OUTSIDE = "COALESCE(u.home_organization_id <> %(org)s, TRUE)"
+
+_SNAPSHOT_SQL = f"""
 INSERT INTO audit_reviewitem
     (review_id, access_id, user_id, pidsl_id, role, outside_user, services_before, last_login,
-     findings, decision, services_after)
+     findings, decision, services_after, recommendation, recommendation_reason)
 SELECT %(review)s, a.id, a.user_id, a.pidsl_id, a.role,
-       COALESCE(u.home_organization_id <> %(org)s, TRUE),
+       {_OUTSIDE},
        COALESCE(sv.codes, '[]'::jsonb), u.last_login,
        to_jsonb(array_remove(ARRAY[
            CASE WHEN NOT u.is_active THEN 'US-06' END,
            CASE WHEN COALESCE(u.last_login, a.granted_at) < %(inactive)s THEN 'US-07' END,
            CASE WHEN a.role = %(subordinate)s AND COALESCE(sv.n, 0) >= %(full)s THEN 'SV-04' END
        ], NULL)),
-       '', '[]'::jsonb
+       '', '[]'::jsonb,
+       {recommendations.snapshot_columns(_OUTSIDE)}
 FROM providers_access a
 JOIN providers_pidsl p ON p.id = a.pidsl_id
 JOIN accounts_user u ON u.id = a.user_id
@@ -67,7 +85,7 @@ LEFT JOIN LATERAL (
     WHERE x.access_id = a.id
 ) sv ON TRUE
 WHERE p.organization_id = %(org)s AND a.ended_at IS NULL
-"""
+"""  # noqa: S608 - the SQL text is this module's and recommendations'; every value is a parameter
 
 
 def _snapshot_items(review: AccessReview) -> int:
@@ -83,6 +101,8 @@ def _snapshot_items(review: AccessReview) -> int:
         "full": authority.allowed_count(org, authority.SUBORDINATE),
         "subordinate": authority.SUBORDINATE,
         "admin_only": catalog.ADMIN_ONLY,
+        # Issue 16: each item's recommendation and its reason, in the same statement.
+        **recommendations.snapshot_params(timezone.now()),
     }
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -101,6 +121,16 @@ def _snapshot_items(review: AccessReview) -> int:
         held = sum(1 for s in a.services.all() if s.constraint != params["admin_only"])
         if a.role == authority.SUBORDINATE and held >= params["full"]:
             findings.append("SV-04")
+        outside = a.user.home_organization_id != org.pk
+        recommendation, reason = recommendations.recommend(
+            access=a,
+            user=a.user,
+            outside=outside,
+            held=held,
+            full=params["full"],
+            inactive_before=params["inactive"],
+            now=timezone.now(),
+        )
         items.append(
             ReviewItem(
                 review=review,
@@ -108,10 +138,12 @@ def _snapshot_items(review: AccessReview) -> int:
                 user=a.user,
                 pidsl_id=a.pidsl_id,
                 role=a.role,
-                outside_user=a.user.home_organization_id != org.pk,
+                outside_user=outside,
                 services_before=codes,
                 last_login=a.user.last_login,
                 findings=findings,
+                recommendation=recommendation,
+                recommendation_reason=reason,
             )
         )
     ReviewItem.objects.bulk_create(items, batch_size=2000)
@@ -222,6 +254,72 @@ def review_decide(*, actor, item: ReviewItem, decision: str, services: list[Serv
     return item
 
 
+MAX_DECIDE_MANY = 200  # rows decided in one step: a few pages' worth
+
+
+def _done_words(item: ReviewItem, decision: str) -> str:
+    """What a decision did, for the confirmation ("Removed carol from 110000001A")."""
+    user, pidsl = item.user.username, item.pidsl.code
+    return {
+        ReviewItem.Decision.KEEP: _("Kept %(user)s at %(pidsl)s"),
+        ReviewItem.Decision.MODIFY: _("Changed the services of %(user)s at %(pidsl)s"),
+        ReviewItem.Decision.REMOVE: _("Removed %(user)s from %(pidsl)s"),
+        ReviewItem.Decision.DEACTIVATE: _("Deactivated %(user)s"),
+    }[decision] % {"user": user, "pidsl": pidsl}
+
+
+def backup_removals(review: AccessReview, item_ids, *, decision=None, accept_recommendations=False) -> list[str]:
+    """PU-03: the PID/SLs that would be left with no backup Primary User by removing these items."""
+    items = ReviewItem.objects.filter(review=review, pk__in=item_ids, decision="", role=authority.BACKUP)
+    if accept_recommendations:
+        items = items.filter(recommendation=ReviewItem.Decision.REMOVE)
+    elif decision not in (ReviewItem.Decision.REMOVE, ReviewItem.Decision.DEACTIVATE):
+        return []
+    return [
+        _("%(pidsl)s will have no backup Primary User (PU-03).") % {"pidsl": pidsl.code}
+        for pidsl in {i.pidsl for i in items.select_related("pidsl")}
+    ]
+
+
+def review_decide_many(
+    *, actor, review: AccessReview, item_ids, decision=None, accept_recommendations=False, confirmed=False
+) -> tuple[list[str], list[str]]:
+    """Decide many rows in one step: keep or remove each, or accept each one's recommendation. Each
+    item goes through review_decide (its authority, AR-02/AR-05, and every rule); an item the actor
+    may not decide, or whose recommendation needs services chosen, is left with the reason.
+    Removing a backup Primary User needs ``confirmed`` (PU-03 names the consequence).
+    Returns (what was done, what was left and why)."""
+    item_ids = list(item_ids)[:MAX_DECIDE_MANY]
+    authority.require_reviewer(actor, review.organization)
+    if not accept_recommendations and decision not in (ReviewItem.Decision.KEEP, ReviewItem.Decision.REMOVE):
+        raise PolicyViolation("AR-02", _("Choose keep or remove for the selected rows."), field="decision")
+    warnings = backup_removals(review, item_ids, decision=decision, accept_recommendations=accept_recommendations)
+    if warnings and not confirmed:
+        raise PolicyViolation("PU-03", " ".join(warnings) + " " + _("Confirm to remove."), field="confirmed")
+    done, left = [], []
+    items = ReviewItem.objects.filter(review=review, pk__in=item_ids).select_related("user", "pidsl__organization")
+    # AR-02, AR-05: selected rows none of which are the actor's to decide are refused as one would be.
+    administered = set(authority.administered_pidsl_ids(actor).values_list("pidsl_id", flat=True))
+    refusals = [authority.decide_refusal(actor, item, administered) for item in items]
+    if refusals and all(refusals):
+        raise refusals[0]
+    for item in items.order_by("pidsl__provider_id", "pidsl__service_location", "user__last_name", "pk"):
+        chosen = item.recommendation if accept_recommendations else decision
+        if chosen == ReviewItem.Decision.MODIFY:
+            left.append(
+                _("%(user)s at %(pidsl)s: choose the services to keep yourself (SV-04).")
+                % {"user": item.user.username, "pidsl": item.pidsl.code}
+            )
+            continue
+        try:
+            review_decide(actor=actor, item=item, decision=chosen or ReviewItem.Decision.KEEP)
+        except ValidationError as refused:
+            left.append(f"{item.user.username} at {item.pidsl.code}: {' '.join(refused.messages)}")
+            continue
+        done.append(_done_words(item, chosen or ReviewItem.Decision.KEEP))
+    return done, left
+
+
 def _decision_fields(actor, item: ReviewItem, decision: str, services_after: list, detail: str) -> dict:
     """The audit record of one item's decision (AU-01): its user and PID/SL, services before and after."""
     return {
@@ -292,6 +390,19 @@ def review_complete(*, actor, review: AccessReview, attested: bool) -> AccessRev
     review.completed_by = actor
     review.attestation = ATTESTATION
     review.save(update_fields=["status", "completed_at", "completed_by", "attestation"])
+    reports_start(review, actor)
+    audit_record(
+        action=AuditEvent.Action.REVIEW_COMPLETE,
+        actor=actor,
+        organization=review.organization,
+        after={"review": review.pk, "attestation": ATTESTATION},
+    )
+    return review
+
+
+def reports_start(review: AccessReview, actor) -> None:
+    """AR-04: a completed review's CSV and PDF, built by a worker; the evidence package is sealed
+    once both are built (AU-02). ``actor`` None: completed by default (AR-06)."""
     for kind in (Report.Kind.REVIEW_CSV, Report.Kind.REVIEW_PDF):
         report = Report.objects.create(
             organization=review.organization,
@@ -301,13 +412,68 @@ def review_complete(*, actor, review: AccessReview, attested: bool) -> AccessRev
             requested_at=timezone.now(),
         )
         report_enqueue(report)
-    audit_record(
-        action=AuditEvent.Action.REVIEW_COMPLETE,
-        actor=actor,
-        organization=review.organization,
-        after={"review": review.pk, "attestation": ATTESTATION},
+
+
+@transaction.atomic
+def review_default_set(*, actor, organization: Organization, default_decision: str) -> ReviewPolicy:
+    """AR-06: the organization's Primary User chooses what happens to the items nobody decided by
+    the deadline, never weaker than the program's minimum (remove > recommendations > keep)."""
+    authority.require_organization_primary(
+        actor,
+        organization,
+        rule="AR-06",
+        message=_("Only the organization's Primary User chooses the review's default decision."),
     )
-    return review
+    if default_decision not in DefaultDecision.values:
+        raise PolicyViolation(
+            "AR-06", _("Choose remove, apply the recommendations, or keep."), field="default_decision"
+        )
+    program = ProgramReviewSettings.current()
+    if DEFAULT_STRENGTH[default_decision] < DEFAULT_STRENGTH[program.minimum_default]:
+        raise PolicyViolation(
+            "AR-06",
+            _("MassHealth requires at least “%(minimum)s” for items nobody decided by the deadline.")
+            % {"minimum": program.get_minimum_default_display()},
+            field="default_decision",
+        )
+    organization = Organization.objects.select_for_update(no_key=True).get(pk=organization.pk)
+    policy = ReviewPolicy.objects.filter(organization=organization).first()
+    before = policy.default_decision if policy else ""
+    policy = policy or ReviewPolicy(organization=organization)
+    policy.default_decision, policy.updated_at, policy.updated_by = default_decision, timezone.now(), actor
+    policy.save()
+    audit_record(
+        action=AuditEvent.Action.REVIEW_DEFAULT_SET,
+        actor=actor,
+        organization=organization,
+        before={"default_decision": before},
+        after={"default_decision": default_decision},
+    )
+    return policy
+
+
+@transaction.atomic
+def program_review_settings_set(*, actor, grace_days: int, minimum_default: str) -> ProgramReviewSettings:
+    """AR-06: agency staff set the grace period after the due date and the weakest default allowed."""
+    authority.require_agency(actor)
+    if not 0 <= grace_days <= MAX_GRACE_DAYS:
+        raise PolicyViolation(
+            "AR-06", _("The grace period is 0 to %(n)d days.") % {"n": MAX_GRACE_DAYS}, field="grace_days"
+        )
+    if minimum_default not in DefaultDecision.values:
+        raise PolicyViolation("AR-06", _("Choose remove, apply the recommendations, or keep."), field="minimum_default")
+    program = ProgramReviewSettings.objects.select_for_update().get_or_create(pk=1)[0]
+    before = {"grace_days": program.grace_days, "minimum_default": program.minimum_default}
+    program.grace_days, program.minimum_default = grace_days, minimum_default
+    program.updated_at, program.updated_by = timezone.now(), actor
+    program.save()
+    audit_record(
+        action=AuditEvent.Action.REVIEW_PROGRAM_SET,
+        actor=actor,
+        before=before,
+        after={"grace_days": grace_days, "minimum_default": minimum_default},
+    )
+    return program
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """Access review screens: each organization's schedule and reviews, the review itself with a
 decision per item, completion with the attestation, and the reports (AR-01..AR-05)."""
 
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -9,19 +10,39 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import View
 
 from posc import screens
-from posc.policy import PolicyViolation
+from posc.policy import NotAuthorized, PolicyViolation
 from providers import authority
 from providers.models import Organization, Service
 
 from ..access import OrganizationViewerMixin
-from ..models import AccessReview, AuditEvent, EvidencePackage, Report, ReviewItem
+from ..models import (
+    DEFAULT_STRENGTH,
+    AccessReview,
+    AuditEvent,
+    DefaultDecision,
+    EvidencePackage,
+    ProgramReviewSettings,
+    Report,
+    ReviewItem,
+)
 from ..sealed import SealBroken, open_sealed, refuse_broken
 from ..services import audit_record
+from . import defaults
 from . import services as reviews
-from .forms import CompleteForm, DecisionForm, PageForm, ScheduleForm
+from .forms import (
+    CompleteForm,
+    DecideManyForm,
+    DecisionForm,
+    DefaultDecisionForm,
+    PageForm,
+    ProgramSettingsForm,
+    ReviewFilterForm,
+    ScheduleForm,
+)
 
 PAGE_SIZE = 25
 
@@ -71,8 +92,22 @@ class OrganizationReviewsView(OrganizationViewerMixin, View):
                 "next_due": reviews.next_review_date(self.organization, last),
                 "can_administer": authority.may_run_review(request.user, self.organization.pk),
                 "is_primary": authority.may_act_as_organization_primary(request.user, self.organization.pk),
+                **self._default_context(),
             },
         )
+
+    def _default_context(self) -> dict:
+        """AR-06: the organization's default decision, the program's grace period and minimum."""
+        program = ProgramReviewSettings.current()
+        value = defaults.effective_default(self.organization.pk, program)
+        strength = DEFAULT_STRENGTH[program.minimum_default]
+        return {
+            "program": program,
+            "default_value": value,
+            "default_label": DefaultDecision(value).label,
+            "default_choices": [c for c in DefaultDecision.choices if DEFAULT_STRENGTH[c[0]] >= strength],
+            "days_to_complete": settings.POSC_REVIEW_DAYS_TO_COMPLETE,
+        }
 
 
 class ReviewActionView(OrganizationViewerMixin, View):
@@ -103,6 +138,11 @@ class ReviewActionView(OrganizationViewerMixin, View):
             months = form.cleaned_data["months"] if form.is_valid() else 0
             reviews.review_schedule_set(actor=user, organization=self.organization, months=months)
             return redirect("reviews:organization", self.organization.pk)
+        if self.action == "default_decision":
+            form = DefaultDecisionForm(request.POST)
+            choice = form.cleaned_data["default_decision"] if form.is_valid() else ""
+            reviews.review_default_set(actor=user, organization=self.organization, default_decision=choice)
+            return redirect("reviews:organization", self.organization.pk)
         if self.action == "start":
             review = reviews.review_create(organization=self.organization, actor=user)
             return redirect("reviews:detail", self.organization.pk, review.pk)
@@ -127,6 +167,8 @@ class ReviewActionView(OrganizationViewerMixin, View):
                 decision=form.cleaned_data["decision"],
                 services=form.cleaned_data["services"],
             )
+        elif self.action == "decide_many":
+            return self._decide_many(request, review)
         elif self.action == "keep_remaining":
             reviews.review_keep_remaining(actor=user, review=review)
         elif self.action == "complete":
@@ -138,6 +180,40 @@ class ReviewActionView(OrganizationViewerMixin, View):
         page = back.cleaned_data["page"] if back.is_valid() and back.cleaned_data["page"] else 1
         return redirect(f"{reverse('reviews:detail', args=[self.organization.pk, review.pk])}?page={page}")
 
+    def _decide_many(self, request, review):
+        """Issue 16: the selected rows in one step; removing a backup asks first (PU-03)."""
+        # Who may comes before what they sent: a reader with no row to decide here is a 403 (AR-02, AR-05).
+        authority.require_reviewer(request.user, self.organization)
+        if not ReviewItem.objects.filter(review=review).filter(authority.decidable_items_q(request.user)).exists():
+            raise NotAuthorized(_("No row of this review is yours to decide (AR-02, AR-05)."), rule="AR-02")
+        form = DecideManyForm(request.POST)
+        # Any whole numbers: which items exist and may be decided is the service's question.
+        ids = [int(v) for v in request.POST.getlist("items") if v.isdigit() and len(v) < 12]
+        if not form.is_valid() or not ids:
+            raise PolicyViolation("AR-02", _("Select rows and a decision."), field="items")
+        data = form.cleaned_data
+        args = {
+            "item_ids": ids,
+            "decision": data["decision"] or None,
+            "accept_recommendations": data["accept"] == "1",
+        }
+        back = reverse("reviews:detail", args=[self.organization.pk, review.pk])
+        warnings = reviews.backup_removals(review, **args)
+        if warnings and data["confirmed"] != "1":
+            return render(
+                request,
+                "audit/review_confirm.html",
+                {"organization": self.organization, "review": review, "warnings": warnings, "close_url": back, **args},
+            )
+        done, left = reviews.review_decide_many(
+            actor=request.user, review=review, confirmed=data["confirmed"] == "1", **args
+        )
+        return render(
+            request,
+            "audit/review_decided.html",
+            {"organization": self.organization, "review": review, "done": done, "left": left, "close_url": back},
+        )
+
 
 class ReviewDetailView(OrganizationViewerMixin, View):
     def get(self, request, org, review):
@@ -146,13 +222,33 @@ class ReviewDetailView(OrganizationViewerMixin, View):
         items = ReviewItem.objects.filter(review=review).select_related("user", "pidsl", "decided_by")
         if show == "pending":
             items = items.filter(decision="")
+        # Issue 16: filters a large organization works through, and (for the reviewers of an open
+        # review) only the rows they may decide, with a count of the others (AR-02, AR-05).
+        filters = ReviewFilterForm(request.GET)
+        chosen = filters.cleaned_data if filters.is_valid() else {}
+        if chosen.get("pidsl"):
+            items = items.filter(pidsl__provider_id=chosen["pidsl"][:9], pidsl__service_location=chosen["pidsl"][9:])
+        if chosen.get("recommendation"):
+            items = items.filter(recommendation=chosen["recommendation"])
+        is_open = review.status == AccessReview.Status.OPEN
+        deciding = is_open and chosen.get("scope") != "all" and authority.may_run_review(request.user, org)
+        others, counted = 0, None
+        if deciding:
+            # Both counts in one pass: the rows the reader decides, and the others.
+            decidable = authority.decidable_items_q(request.user)
+            counts = items.aggregate(total=Count("pk"), mine=Count("pk", filter=decidable))
+            others, counted = counts["total"] - counts["mine"], counts["mine"]
+            items = items.filter(decidable)
         items = items.order_by("pidsl__provider_id", "pidsl__service_location", "user__last_name", "user__id")
-        page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+        paginator = Paginator(items, PAGE_SIZE)
+        if counted is not None:
+            paginator.count = counted  # read above; the Paginator need not count again
+        page = paginator.get_page(request.GET.get("page"))
         services = {s.code: s for s in Service.objects.all()}
         rows = [(item, [services[c] for c in item.services_before if c in services]) for item in page.object_list]
+        program = ProgramReviewSettings.current() if is_open else None
         # AR-02, AR-05: the page shows a decision form exactly where the service would accept one.
         administered = set(authority.administered_pidsl_ids(request.user).values_list("pidsl_id", flat=True))
-        is_open = review.status == AccessReview.Status.OPEN
         for item in page.object_list:
             item.role_label = authority.role_label(item.role)
             item.may_decide = is_open and not item.decision and authority.may_decide(request.user, item, administered)
@@ -170,6 +266,16 @@ class ReviewDetailView(OrganizationViewerMixin, View):
                 "page": page,
                 "rows": rows,
                 "show": show,
+                "filters": chosen,
+                "query": _query(request, exclude=("page",)),
+                "deciding": deciding,
+                "others": others,
+                "pidsl_codes": [p.code for p in self.organization.pidsls.order_by("provider_id", "service_location")],
+                "recommendations": [c for c in ReviewItem.Decision.choices if c[0] != ReviewItem.Decision.DEACTIVATE],
+                "deadline": defaults.deadline(review, program) if is_open else None,
+                "default_label": DefaultDecision(defaults.effective_default(self.organization.pk, program)).label
+                if is_open
+                else "",
                 "progress": reviews.review_progress(review),
                 "grantable": authority.organization_services(self.organization, authority.SUBORDINATE),
                 "attestation": reviews.ATTESTATION,
@@ -178,6 +284,14 @@ class ReviewDetailView(OrganizationViewerMixin, View):
                 "may_download_evidence": authority.may_download_evidence(request.user, self.organization.pk),
             },
         )
+
+
+def _query(request, *, exclude=()) -> str:
+    """The page's filters, for the pagination links and the bulk form's way back."""
+    kept = request.GET.copy()
+    for key in exclude:
+        kept.pop(key, None)
+    return kept.urlencode()
 
 
 class ReportDownloadView(OrganizationViewerMixin, View):
@@ -243,3 +357,36 @@ class ReportStatusView(OrganizationViewerMixin, View):
     def get(self, request, org, report):
         report = get_object_or_404(Report, pk=report, organization=self.organization)
         return JsonResponse({"status": report.status, "label": report.get_status_display(), "rows": report.rows_done})
+
+
+class ProgramSettingsView(LoginRequiredMixin, View):
+    """AR-06, agency staff: the grace period after a review's due date and the weakest default
+    decision an organization may choose."""
+
+    def _page(self, request, form=None, saved=False, status=200):
+        program = ProgramReviewSettings.current()
+        form = form or ProgramSettingsForm(
+            initial={"grace_days": program.grace_days, "minimum_default": program.minimum_default}
+        )
+        context = {"form": form, "program": program, "saved": saved}
+        return render(request, "audit/program_settings.html", context, status=status)
+
+    def get(self, request):
+        if not authority.is_agency(request.user):
+            screens.refuse(request, "Only MassHealth agency staff set the review program.", detail="review program")
+        return self._page(request, saved=request.GET.get("saved") == "1")
+
+    def post(self, request):
+        form = ProgramSettingsForm(request.POST)
+        try:
+            authority.require_agency(request.user)
+            if not form.is_valid():
+                return self._page(request, form, status=400)
+            reviews.program_review_settings_set(
+                actor=request.user,
+                grace_days=form.cleaned_data["grace_days"],
+                minimum_default=form.cleaned_data["minimum_default"],
+            )
+        except ValidationError as exc:
+            return screens.refusal(request, exc, close_url=reverse("reviews:program"))
+        return redirect(f"{reverse('reviews:program')}?saved=1")

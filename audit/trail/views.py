@@ -6,7 +6,6 @@ else, and the refusal is audited (ASVS 16.3.2).
 """
 
 import csv
-import json
 from datetime import datetime, time, timedelta
 
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -17,7 +16,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
 
-from posc import screens
+from posc import screens, spreadsheet
 from providers import authority
 from providers.authority import trail_scope
 
@@ -57,8 +56,6 @@ CSV_COLUMNS = (
     ("after", "After"),
     ("hash", "Hash"),
 )
-# Spreadsheets run a cell starting with these as a formula (CSV injection, ASVS 1.2.10).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _day_start(day):
@@ -127,23 +124,15 @@ class _Echo:
         return value
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False) if value else ""
-    text = str(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
-
-
 def _csv_lines(rows: QuerySet):
     writer = csv.writer(_Echo())
-    yield writer.writerow([label for _, label in CSV_COLUMNS])
+    # ASVS 1.2.10 and the BOM: posc/spreadsheet.py, the one rule every CSV of the portal follows.
+    yield spreadsheet.BOM + writer.writerow([label for _, label in CSV_COLUMNS])
     for row in rows.iterator(chunk_size=2000):
         record = dict(zip((name for name, _ in CSV_COLUMNS), row, strict=True))
         record["at"] = timezone.localtime(record["at"]).isoformat()
         record["action"] = ACTION_LABELS.get(record["action"], record["action"])
-        yield writer.writerow([_cell(value) for value in record.values()])
+        yield writer.writerow(spreadsheet.row(record.values()))
 
 
 class AuditTrailExportView(AuditTrailReaderMixin, View):

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "posc.permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.RequestContextMiddleware",
     "accounts.middleware.AccountGateMiddleware",
+    "audit.reviews.first.ReviewFirstMiddleware",  # AR-07: after every sign-in gate
     "accounts.middleware.NoStoreForSignedInMiddleware",
     "axes.middleware.AxesMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -239,6 +241,41 @@ CONTENT_SECURITY_POLICY = {
 }
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# ASVS 3.4.x: Permissions-Policy (posc/permissions_policy.py). Every powerful feature denied ("()"),
+# except passkeys (WebAuthn), which stay allowed for this origin.
+POSC_PERMISSIONS_POLICY = {
+    **{
+        feature: []
+        for feature in (
+            "accelerometer",
+            "autoplay",
+            "bluetooth",
+            "browsing-topics",
+            "camera",
+            "display-capture",
+            "encrypted-media",
+            "fullscreen",
+            "geolocation",
+            "gyroscope",
+            "hid",
+            "idle-detection",
+            "local-fonts",
+            "magnetometer",
+            "microphone",
+            "midi",
+            "otp-credentials",
+            "payment",
+            "picture-in-picture",
+            "screen-wake-lock",
+            "serial",
+            "usb",
+            "web-share",
+            "xr-spatial-tracking",
+        )
+    },
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/New_York"
@@ -291,6 +328,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.reviews.tasks.reports_sweep",
         "schedule": timedelta(minutes=10),
     },
+    # US-09 and LK-04 (posc/daily.py): before the 06:00 review job and after the 02:00 scan's night.
+    "dormant-accounts": {
+        "task": "subordinates.tasks.dormant_accounts_daily",
+        "schedule": crontab(hour=5, minute=0),
+    },
+    "expiring-links": {
+        "task": "subordinates.tasks.expiring_links_daily",
+        "schedule": crontab(hour=5, minute=15),
+    },
     # The compliance page computes live; the snapshot is the record of each night's state.
     "compliance-scan": {
         "task": "audit.compliance.tasks.compliance_scan",
@@ -332,6 +378,15 @@ SESSION_CACHE_ALIAS = "sessions"
 POSC_PRIMARY_PIDSL_FINDING = env_int("POSC_PRIMARY_PIDSL_FINDING", 25)  # PU-07 finding
 POSC_PRIMARY_PIDSL_CAP = env_int("POSC_PRIMARY_PIDSL_CAP", 100)  # PU-07 hard cap
 POSC_INACTIVITY_DAYS = env_int("POSC_INACTIVITY_DAYS", 90)  # US-07
+# US-09: not signed in this long, a user is deactivated by the daily job; never sooner than US-07's finding.
+POSC_DORMANT_DAYS = env_int("POSC_DORMANT_DAYS", 120)
+if POSC_DORMANT_DAYS < POSC_INACTIVITY_DAYS:
+    raise ImproperlyConfigured(
+        f"POSC_DORMANT_DAYS ({POSC_DORMANT_DAYS}) must be at least POSC_INACTIVITY_DAYS ({POSC_INACTIVITY_DAYS}):"
+        " a user is deactivated for not signing in only after the inactivity finding (US-09, US-07)."
+    )
+POSC_DORMANT_NOTICE_DAYS = (14, 7)  # US-09: the home organization is told this many days before
+POSC_LINK_END_REMINDER_DAYS = (14, 1)  # LK-04: a link's administrators are reminded this many days before
 POSC_SUBORDINATE_PIDSL_FINDING = env_int("POSC_SUBORDINATE_PIDSL_FINDING", 20)  # SV-05
 POSC_REVIEW_DAYS_TO_COMPLETE = env_int("POSC_REVIEW_DAYS_TO_COMPLETE", 30)  # AR-03 due date
 POSC_REVIEW_REMINDER_DAYS = (14, 7, 1)  # AR-03 reminders before the due date
@@ -344,6 +399,18 @@ POSC_EVIDENCE_RETENTION_YEARS = env_int("POSC_EVIDENCE_RETENTION_YEARS", 6)
 # what it needs and no more. Empty: migrations grant nothing (one role, development only).
 POSC_DB_RUNTIME_ROLE = os.environ.get("POSC_DB_RUNTIME_ROLE", "")
 POSC_REPORTS_DIR = os.environ.get("POSC_REPORTS_DIR", str(BASE_DIR / "var" / "reports"))
+# The Unicode fonts the review PDF embeds so every name prints as written (audit/reviews/fonts.py;
+# Debian's fonts-dejavu-core and fonts-droid-fallback, which `make fonts` and the Dockerfile install).
+POSC_PDF_FONT = os.environ.get("POSC_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+POSC_PDF_FONT_BOLD = os.environ.get("POSC_PDF_FONT_BOLD", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+# For the letters DejaVu lacks (Chinese, Japanese); comma-separated, tried in order.
+POSC_PDF_FALLBACK_FONTS = [
+    path.strip()
+    for path in os.environ.get(
+        "POSC_PDF_FALLBACK_FONTS", "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"
+    ).split(",")
+    if path.strip()
+]
 # Where this machine writes a report while building it (only finished files go to the store).
 POSC_REPORTS_WORK_DIR = os.environ.get("POSC_REPORTS_WORK_DIR", "")
 # Report files and evidence packages (audit/storage.py): one store web and worker share. A folder

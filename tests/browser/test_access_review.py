@@ -48,9 +48,9 @@ def test_mhughes_completes_the_review_and_compliance_downloads_it(page, sign_in,
     # AR-05, in the browser: rpatel, the backup, decides mhughes's own item on the page.
     sign_in("rpatel")
     _open_review(page, review)
-    expect(page.get_by_role("row").filter(has_text="rpatel").first).to_contain_text(
-        "Decided by the other administrator"
-    )
+    # Issue 16: the page lists the rows she decides; her own is counted among the others (AR-05).
+    expect(page.get_by_role("row").filter(has_text="rpatel")).to_have_count(0)
+    expect(page.get_by_text("decided by another administrator or MassHealth")).to_be_visible()
     decide(page, "mhughes", "keep", shot)
     decided_rows = (
         page.get_by_role("row").filter(has_text="mhughes").filter(has=page.get_by_role("button", name="Decide"))
@@ -90,8 +90,10 @@ def test_mhughes_completes_the_review_and_compliance_downloads_it(page, sign_in,
     links = page.get_by_role("row").filter(has_text="Access review (CSV)").get_by_role("link", name="Download")
     with page.expect_download() as csv_download:
         links.click()
-    text = Path(csv_download.value.path()).read_text(encoding="utf-8")
-    rows = list(csv.DictReader(io.StringIO("\n".join(x for x in text.splitlines() if not x.startswith("#")))))
+    # As a spreadsheet reads it: the BOM (issue 15), then the heading lines, one cell each, then the table.
+    text = Path(csv_download.value.path()).read_text(encoding="utf-8-sig")
+    lines = [row for row in csv.reader(io.StringIO(text, newline="")) if row and not row[0].startswith("#")]
+    rows = [dict(zip(lines[0], row, strict=True)) for row in lines[1:]]
     by_user = {(r["username"], r["pidsl"]): r for r in rows}
     assert by_user[("jdoe11", "110000001A")]["decision"] == "modify"
     assert by_user[("bkim1", "110000001A")]["decision"] == "remove"

@@ -7,6 +7,7 @@ services layer, so the demo's access, guardian permissions and audit trail are r
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -26,6 +27,7 @@ from subordinates.services import user_deactivate, user_link
 DEMO_PASSWORD = "demo-posc-2026-portal"
 EDDYS = "Eddy's Group Practice"
 BAY_STATE = "Bay State Billing Services"
+DEMO_REVIEW_OVERDUE_DAYS = 3  # Eddy's open review was due three days ago (AR-07)
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,8 @@ class Command(BaseCommand):
         self._review_history(eddys, admins=[primary[loc] for loc in "ABCD"], backups=list(site.values()))
 
     def _review_history(self, eddys, admins, backups):
-        """Eddy's access reviews: one completed last quarter, one due in five days."""
+        """Eddy's access reviews: one completed last quarter, and one started a month ago and three days
+        overdue, so its Primary Users and backups are shown it first when they sign in (AR-07)."""
         from audit.models import AccessReview
         from audit.reviews.services import review_complete, review_create, review_keep_remaining
         from providers import authority
@@ -255,7 +258,12 @@ class Command(BaseCommand):
             due_date=quarter_ago + timedelta(days=30),
             completed_at=timezone.now() - timedelta(days=80),
         )
-        review_create(organization=eddys, actor=admins[0], due_in_days=5)
+        days = settings.POSC_REVIEW_DAYS_TO_COMPLETE
+        current = review_create(organization=eddys, actor=admins[0], due_in_days=-DEMO_REVIEW_OVERDUE_DAYS)
+        AccessReview.objects.filter(pk=current.pk).update(
+            period_end=current.period_end - timedelta(days=days + DEMO_REVIEW_OVERDUE_DAYS),
+            created_at=current.created_at - timedelta(days=days + DEMO_REVIEW_OVERDUE_DAYS),
+        )
 
     def _link_new(self, person: Person, org, actor, pidsl, services):
         user = self._person(person, org)
