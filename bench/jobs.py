@@ -77,6 +77,100 @@ def job_daily() -> dict:
     return {"seconds": seconds, "reminded": first["reminded"], "rerun_reminded": second["reminded"]}
 
 
+def _counts() -> tuple[int, int, int]:
+    from audit.models import AuditEvent
+
+    return AuditEvent.objects.count(), Notification.objects.count(), ReviewItem.objects.exclude(decision="").count()
+
+
+def copy_items_seconds(review_ids: list[int]) -> float:
+    """psql's own COPY of the review items the default decisions read: their floor (issue 16)."""
+    ids = ",".join(str(i) for i in review_ids) or "0"
+    started = time.monotonic()
+    with open(os.devnull, "wb") as sink:
+        subprocess.run(
+            [
+                "psql",
+                os.environ["DATABASE_URL"],
+                "-Atq",
+                "-c",
+                f"COPY (SELECT * FROM audit_reviewitem WHERE review_id IN ({ids})) TO STDOUT CSV",  # noqa: S608 - ids
+            ],
+            stdout=sink,
+            check=True,
+        )
+    return time.monotonic() - started
+
+
+def job_defaults(org_id: int) -> dict:
+    """AR-06 on a day when 500 organizations' reviews pass their deadline, the large organization's
+    among them; then the same day again. Runs on the throwaway copy (_on_copy)."""
+
+    from audit.models import ProgramReviewSettings
+    from audit.reviews.defaults import reviews_decide_by_default
+    from posc.celery import app
+
+    # As deployed, the reports of a review completed by default are built by a worker after the
+    # commit: queued here (an in-memory broker nobody reads), not built inside the measured job.
+    app.conf.update(task_always_eager=False, broker_url="memory://", result_backend=None)
+    today = timezone.localdate()
+    grace = ProgramReviewSettings.current().grace_days
+    past = today - timedelta(days=grace)
+    others = list(
+        AccessReview.objects.filter(status="open")
+        .exclude(organization_id=org_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:499]
+    )
+    large = AccessReview.objects.get(status="open", organization_id=org_id).pk
+    AccessReview.objects.filter(pk__in=[large, *others]).update(due_date=past)
+    out = {"copy_seconds": min(copy_items_seconds([large, *others]) for _ in range(2))}
+    out["items"] = ReviewItem.objects.filter(review_id__in=[large, *others], decision="").count()
+    started = time.monotonic()
+    first = reviews_decide_by_default(today)
+    out["seconds"] = time.monotonic() - started
+    out["reviews"] = first["decided_by_default"]
+    before = _counts()
+    again = reviews_decide_by_default(today)
+    out["rerun_changed"] = again["decided_by_default"] + sum(a != b for a, b in zip(before, _counts(), strict=True))
+    return out
+
+
+def job_dormant() -> dict:
+    """US-09's sweep over every user, then the same day again. Runs on the throwaway copy."""
+    from django.contrib.auth import get_user_model
+
+    from subordinates.dormancy import dormant_accounts_daily
+
+    today = timezone.localdate()
+    out = {"users": get_user_model().objects.count()}
+    started = time.monotonic()
+    first = dormant_accounts_daily(today)
+    out["seconds"] = time.monotonic() - started
+    out["deactivated"] = first["deactivated"]
+    before = _counts()
+    again = dormant_accounts_daily(today)
+    out["rerun_changed"] = sum(again.values()) + sum(a != b for a, b in zip(before, _counts(), strict=True))
+    return out
+
+
+def _on_copy(*jobs: tuple) -> list[dict]:
+    """Jobs that change for good what the next run measures (links ended, users deactivated, a
+    million audit records) run on a copy of the bench database, dropped afterwards."""
+    url = os.environ["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    copy = f"{name}_jobs"
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    connection.close()  # CREATE DATABASE ... TEMPLATE needs the template without connections
+    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {copy}"], check=True)
+    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {copy} TEMPLATE {name}"], check=True)
+    try:
+        env = {**os.environ, "DATABASE_URL": f"{url.rsplit('/', 1)[0]}/{copy}"}
+        return [_in_process(*job, env=env) for job in jobs]
+    finally:
+        subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {copy}"], check=True)
+
+
 def _clean_reviews() -> None:
     """Earlier bench runs leave reviews behind; reviews are not audit records, so they may go."""
     Notification.objects.filter(kind__startswith="review_").delete()
@@ -107,8 +201,10 @@ def _due_reviews() -> int:
     return AccessReview.objects.filter(status="open").count()
 
 
-def _in_process(name: str, *args) -> dict:
-    out = subprocess.run([sys.executable, __file__, name, *map(str, args)], check=True, capture_output=True, text=True)
+def _in_process(name: str, *args, env=None) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, name, *map(str, args)], check=True, capture_output=True, text=True, env=env
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -120,10 +216,34 @@ def orchestrate() -> dict:
     review = _in_process("review", org_id)
     reviews = _due_reviews()
     daily = _in_process("daily")
-    return {"copy_seconds": copy_s, "report": report, "review": review, "daily": {**daily, "reviews": reviews}}
+    defaults, dormant = _on_copy(("defaults", org_id), ("dormant",))
+    large_review = AccessReview.objects.get(status="open", organization_id=org_id)
+    first_pidsl = ReviewItem.objects.filter(review=large_review).order_by("pidsl_id").values_list("pidsl_id", flat=True)
+    from providers.models import PidSl
+
+    return {
+        "review_page": {
+            "unfiltered": f"/reviews/{org_id}/{large_review.pk}/",
+            "filtered": f"/reviews/{org_id}/{large_review.pk}/?show=pending&recommendation=remove"
+            f"&pidsl={PidSl.objects.get(pk=first_pidsl.first()).code}",
+        },
+        "copy_seconds": copy_s,
+        "report": report,
+        "review": review,
+        "daily": {**daily, "reviews": reviews},
+        "defaults": defaults,
+        "dormant": dormant,
+    }
 
 
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "orchestrate"
-    jobs = {"report": job_report, "review": job_review, "daily": job_daily, "orchestrate": orchestrate}
+    jobs = {
+        "report": job_report,
+        "review": job_review,
+        "daily": job_daily,
+        "defaults": job_defaults,
+        "dormant": job_dormant,
+        "orchestrate": orchestrate,
+    }
     print(json.dumps(jobs[command](*map(int, sys.argv[2:]))))

@@ -71,8 +71,15 @@ def main():
                 "results_first": f"/administer/{big.code}/subordinates/",
                 "results_last": f"/administer/{big.code}/subordinates/?page={last_page}",
                 "update": f"/administer/{big.code}/subordinates/{subordinate.pk}/",
-                "body_a": urlencode({**body, "services": ["portal_services", "claims"]}, doseq=True),
-                "body_b": urlencode({**body, "services": ["portal_services", "provider_reports"]}, doseq=True),
+                # Each Submit changes what the page showed (its hidden "seen", issue 15) to the other set.
+                "body_a": urlencode(
+                    {**body, "seen": "portal_services provider_reports", "services": ["portal_services", "claims"]},
+                    doseq=True,
+                ),
+                "body_b": urlencode(
+                    {**body, "seen": "portal_services claims", "services": ["portal_services", "provider_reports"]},
+                    doseq=True,
+                ),
                 "audit": "/audit/?" + urlencode({"pidsl": big.code, "action": "services_change"}),
             }
         )

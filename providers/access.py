@@ -4,6 +4,7 @@ They do no policy checks: the calling service has checked and holds the locks.
 Each keeps the guardian permissions in step in the same transaction.
 """
 
+from django.db import connection
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -37,6 +38,22 @@ def _listed_links_add(access: Access, delta: int) -> None:
     Primary User's). The UPDATE locks the PID/SL row, which the caller already holds (pidsl_lock)."""
     if access.role != authority.PRIMARY:
         PidSl.objects.filter(pk=access.pidsl_id).update(listed_links=F("listed_links") + delta)
+
+
+def _listed_links_subtract(counts: list[tuple[int, int]]) -> None:
+    """listed_links of each PID/SL minus its count of links just ended, in one statement."""
+    if not counts:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE providers_pidsl p SET listed_links = p.listed_links - c.n "
+                "FROM unnest(%s::bigint[], %s::integer[]) AS c(id, n) WHERE p.id = c.id",
+                [[pidsl_id for pidsl_id, _ in counts], [n for _, n in counts]],
+            )
+        return
+    for pidsl_id, n in counts:  # SQLite (the laptop demo)
+        PidSl.objects.filter(pk=pidsl_id).update(listed_links=F("listed_links") - n)
 
 
 def listed_links_recount() -> int:
@@ -88,17 +105,16 @@ def access_close_many(*, access_ids, ended_by, reason: str):
         ended_at=now, ended_by=ended_by, end_reason=reason[:200]
     )
     ended = Access.objects.filter(pk__in=access_ids, ended_at=now)
-    counts = (
+    # One grouped count, then one UPDATE joined to it. A correlated subquery per PID/SL re-ran the
+    # selection of links for each row: minutes at the large organization's million links.
+    counts = list(
         ended.exclude(role=authority.PRIMARY)
-        .filter(pidsl=OuterRef("pk"))
         .order_by()
-        .values("pidsl")
+        .values("pidsl_id")
         .annotate(n=Count("*"))
-        .values("n")
+        .values_list("pidsl_id", "n")
     )
-    PidSl.objects.filter(pk__in=ended.values("pidsl_id")).update(
-        listed_links=F("listed_links") - Coalesce(Subquery(counts), 0)
-    )
+    _listed_links_subtract(counts)
     object_permissions_revoke_ended(ended)
     return ended
 
