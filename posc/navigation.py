@@ -45,22 +45,23 @@ def held_service_codes(user) -> set[str]:
 SESSION_NAV = "posc_nav_held"
 
 
-def navigation_for(user, session=None) -> list[NavEntry]:
-    """The entries depend only on what is held, so each combination is built (and reversed) once.
-
-    With a session, what is held is kept there for a minute: the navigation only shows the way,
-    every view checks the permission itself on every request (ASVS 8.3.2)."""
-    held = None
+def held_for(user, session=None) -> frozenset:
+    """held_service_codes, kept in the session for a minute: what a page shows the way to, never
+    what a view allows (every view checks the permission itself on every request, ASVS 8.3.2)."""
     now = int(time.time())
     if session is not None:
         stored = session.get(SESSION_NAV)
         if stored and now - stored[0] < settings.POSC_SESSION_TOUCH_SECONDS:
-            held = frozenset(stored[1])
-    if held is None:
-        held = frozenset(held_service_codes(user))
-        if session is not None:
-            session[SESSION_NAV] = [now, sorted(held)]
-    return list(_entries(held, user.is_active, user.is_agency_staff))
+            return frozenset(stored[1])
+    held = frozenset(held_service_codes(user))
+    if session is not None:
+        session[SESSION_NAV] = [now, sorted(held)]
+    return held
+
+
+def navigation_for(user, session=None) -> list[NavEntry]:
+    """The entries depend only on what is held, so each combination is built (and reversed) once."""
+    return list(_entries(held_for(user, session), user.is_active, user.is_agency_staff))
 
 
 @lru_cache(maxsize=512)

@@ -10,6 +10,7 @@ from providers.selectors import administrators_by_pidsl, service_labels_by_acces
 
 from . import health
 from .areas import AREAS_BY_SLUG
+from .navigation import COMPLIANCE_OFFICER, held_for
 from .rules import SECTIONS
 
 HOME_PAGE_SIZE = 25
@@ -52,7 +53,9 @@ def home(request):
         for access in page.object_list
     ]
     # AR-07: the review due date from fourteen days before, for its Primary Users, backups and officers.
-    reviews_due = review_first.reviews_due(request.user)
+    held = held_for(request.user, request.session)
+    may_be_due = authority.may_read_review_due(held, COMPLIANCE_OFFICER)
+    reviews_due = review_first.reviews_due(request.user) if may_be_due else []
     return render(request, "home.html", {"page": page, "rows": rows, "reviews_due": reviews_due})
 
 

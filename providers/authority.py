@@ -660,6 +660,13 @@ def review_first_organization_ids(actor) -> QuerySet:
     return administrator_links().filter(user=actor, user__is_active=True).values("pidsl__organization_id")
 
 
+def may_read_review_due(held_codes, officer_mark: str) -> bool:
+    """AR-07: whether Home's due-date line can concern the user at all, from what the navigation
+    knows they hold (administering, PU-04, or a compliance appointment): the query is skipped for
+    everyone else, such as a billing user linked to 1,000 PID/SLs (the "Home" bench row)."""
+    return holds_administration(held_codes) or officer_mark in held_codes
+
+
 def review_due_reader_q(actor) -> Q:
     """AR-07: whose review due date Home and View Notifications show the actor, as a filter on
     AccessReview: the organization's Primary Users and backups, and its compliance officers."""
