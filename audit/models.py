@@ -208,12 +208,40 @@ class ReviewItem(models.Model):
     recommendation_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        ordering = ["pidsl_id", "user_id"]
+        ordering = ["pidsl_id", "access_id"]
         constraints = [models.UniqueConstraint(fields=["review", "access"], name="review_item_one_per_access")]
-        indexes = [models.Index(fields=["review", "decision"], name="review_item_pending")]
+        # The review page reads a PID/SL's rows in link order from these, 25 at a time, whatever the
+        # review's size (audit/reviews/paging.py): the rows still to decide, and every row.
+        indexes = [
+            models.Index(fields=["review", "pidsl", "decision", "access"], name="review_item_pidsl_pending"),
+            models.Index(fields=["review", "pidsl", "access"], name="review_item_pidsl"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} at {self.pidsl_id} in review {self.review_id}"
+
+
+class ReviewCount(models.Model):
+    """How many items a review holds, and how many are still to decide, per PID/SL and
+    recommendation: the review page's progress, its counts and its paging read these (a few hundred
+    rows) instead of counting a million items. Kept by the database in the statement that changes
+    the items (migration 0021's statement-level trigger on audit_reviewitem), so every path that
+    writes items (creation's INSERT ... SELECT, one decision, "Keep all remaining", AR-06's bulk
+    default) keeps them without being asked; audit/reviews/counts.py rebuilds and compares them."""
+
+    review = models.ForeignKey(AccessReview, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    pidsl = models.ForeignKey("providers.PidSl", on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    recommendation = models.CharField(max_length=12, blank=True)
+    total = models.IntegerField(default=0)
+    pending = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["review", "pidsl", "recommendation"], name="review_count_one_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"review {self.review_id} at {self.pidsl_id} ({self.recommendation or '-'}): {self.pending}/{self.total}"
 
 
 class DefaultDecision(models.TextChoices):

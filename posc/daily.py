@@ -17,6 +17,7 @@ DAILY_JOBS: list[tuple[str, str]] = [
     ("Dormant accounts (US-09): warn, deactivate", "subordinates.dormancy.dormant_accounts_daily"),
     ("Expiring links (LK-04): remind, end", "subordinates.link_dates.expiring_links_daily"),
     ("Compliance scan", "audit.compliance.tasks.compliance_scan_on"),
+    ("Kept counts: recount, report drift", "audit.reviews.counts.review_counts_daily"),
 ]
 
 

@@ -653,6 +653,18 @@ def decidable_items_q(actor) -> Q:
     return ~own & Q(pidsl_id__in=administered_pidsl_ids(actor))
 
 
+def decidable_scope(actor, administered: set[int] | None = None) -> tuple[set[int] | None, int]:
+    """decidable_items_q as data, for the review page that pages by kept counts
+    (audit/reviews/paging.py): the PID/SL ids whose items the actor decides (None: every one) and
+    the user whose items are excluded, their own (AR-05). ``administered``: the actor's
+    administered PID/SL ids when the caller has read them already."""
+    if actor.is_agency_staff:
+        return None, actor.pk
+    if administered is None:
+        administered = set(administered_pidsl_ids(actor).values_list("pidsl_id", flat=True))
+    return administered, actor.pk
+
+
 def review_first_organization_ids(actor) -> QuerySet:
     """AR-07: the organizations whose overdue review the actor is shown first after signing in: those
     where they are a Primary User or backup (AR-02: the review is theirs to run). Compliance officers

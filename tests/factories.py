@@ -19,6 +19,7 @@ from audit.models import (
     FindingSnapshot,
     ProgramReviewSettings,
     Report,
+    ReviewCount,
     ReviewItem,
     ReviewPolicy,
     ReviewReminder,
@@ -261,6 +262,18 @@ class ReviewItemFactory(factory.django.DjangoModelFactory):
     pidsl = factory.SelfAttribute("access.pidsl")
     role = factory.SelfAttribute("access.role")
     services_before = factory.LazyAttribute(lambda o: sorted(s.code for s in o.access.services.all()))
+
+
+class ReviewCountFactory(factory.django.DjangoModelFactory):
+    """A kept count row; the database keeps the real ones from the items (audit 0021's trigger)."""
+
+    class Meta:
+        model = ReviewCount
+        django_get_or_create = ("review", "pidsl", "recommendation")
+
+    review = factory.SubFactory(AccessReviewFactory)
+    pidsl = factory.SubFactory(PidSlFactory, organization=factory.SelfAttribute("..review.organization"))
+    recommendation = ""
 
 
 class ReviewReminderFactory(factory.django.DjangoModelFactory):

@@ -134,6 +134,17 @@ def test_completing_the_review_lets_the_user_through(client, cast, overdue):
     assert first.SESSION_KEY not in client.session
 
 
+def test_the_notice_goes_once_the_review_it_names_is_closed(client, cast, overdue):
+    """Decided by default while the user stayed on the review pages (which the gate does not check):
+    the closed review's own page drops the notice, and the next page looks again (AR-07)."""
+    first_page(client, cast.alice)
+    assert 'data-testid="review-first"' in client.get(detail(overdue)).content.decode()
+    AccessReview.objects.filter(pk=overdue.pk).update(status=AccessReview.Status.COMPLETED, completed_at=timezone.now())
+    assert 'data-testid="review-first"' not in client.get(detail(overdue)).content.decode()
+    assert client.get(HOME).status_code == 200
+    assert first.SESSION_KEY not in client.session
+
+
 def test_continue_returns_to_the_page_asked_for(client, cast, overdue):
     response = first_page(client, cast.alice, next_url=NOTIFICATIONS)
     assert response.redirect_chain[-1][0] == detail(overdue)

@@ -92,6 +92,15 @@ def pending(request) -> dict | None:
     return state if isinstance(state, dict) else None
 
 
+def shown_closed(request, review) -> None:
+    """The review page of a review that is no longer open (completed, or decided by default): if it
+    is the one this session was sent to, its notice goes and the next page looks again (another
+    review may still be overdue). The gate reads no review on review pages, so it is told here."""
+    state = pending(request)
+    if state is not None and state.get("review") == review.pk and review.status != AccessReview.Status.OPEN:
+        request.session[SESSION_KEY] = CHECK
+
+
 def _on_review_pages(path: str) -> bool:
     return path.startswith(cached_reverse("reviews:index"))
 

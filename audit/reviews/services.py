@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -359,13 +359,6 @@ def review_keep_remaining(*, actor, review: AccessReview) -> int:
         decided_at=timezone.now(),
     )
     return audit_records(records)
-
-
-def review_progress(review: AccessReview) -> dict:
-    counts = ReviewItem.objects.filter(review=review).aggregate(
-        total=Count("id"), pending=Count("id", filter=Q(decision=""))
-    )
-    return {"total": counts["total"], "pending": counts["pending"], "decided": counts["total"] - counts["pending"]}
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from . import evidence, reminders, reports
+from . import counts, evidence, reminders, reports
 
 
 @shared_task(autoretry_for=(OperationalError, OSError), retry_backoff=True, max_retries=5, acks_late=True)
@@ -39,3 +39,11 @@ def reports_sweep() -> int:
 def evidence_seal_task(review_id: int) -> bool:
     """AU-02: seal a completed review's evidence package once both its reports are built."""
     return evidence.evidence_seal(review_id) is not None
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def review_counts_daily() -> dict:
+    """The kept review counts recounted from their items; drift is put right and logged."""
+    from django.utils import timezone
+
+    return counts.review_counts_daily(timezone.localdate())

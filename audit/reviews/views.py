@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q
+from django.db.models import Max, Q, Sum
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,11 +27,12 @@ from ..models import (
     EvidencePackage,
     ProgramReviewSettings,
     Report,
+    ReviewCount,
     ReviewItem,
 )
 from ..sealed import SealBroken, open_sealed, refuse_broken
 from ..services import audit_record
-from . import defaults
+from . import defaults, first
 from . import services as reviews
 from .forms import (
     CompleteForm,
@@ -43,6 +44,8 @@ from .forms import (
     ReviewFilterForm,
     ScheduleForm,
 )
+from .paging import ReviewRows
+from .paging import progress as review_progress
 
 PAGE_SIZE = 25
 
@@ -67,14 +70,14 @@ class OrganizationReviewsView(OrganizationViewerMixin, View):
     def get(self, request, org):
         org_reviews = AccessReview.objects.filter(organization=self.organization).order_by("-period_end")
         page = Paginator(org_reviews, PAGE_SIZE).get_page(request.GET.get("page"))
-        # The shown reviews' progress in one pass over their items, after the page is cut: the count
-        # of pages must not join every item of every review (a large organization's has a million).
+        # The shown reviews' progress from their kept counts (ReviewCount), after the page is cut: a
+        # large organization's review has a million items, never counted here.
         progress = {
             row["review"]: row
-            for row in ReviewItem.objects.filter(review__in=[r.pk for r in page.object_list])
+            for row in ReviewCount.objects.filter(review__in=[r.pk for r in page.object_list])
             .order_by()
             .values("review")
-            .annotate(total=Count("pk"), pending=Count("pk", filter=Q(decision="")))
+            .annotate(total=Sum("total"), pending=Sum("pending"))
         }
         for review in page.object_list:
             counts = progress.get(review.pk, {})
@@ -218,37 +221,36 @@ class ReviewActionView(OrganizationViewerMixin, View):
 class ReviewDetailView(OrganizationViewerMixin, View):
     def get(self, request, org, review):
         review = get_object_or_404(AccessReview, pk=review, organization=self.organization)
+        first.shown_closed(request, review)
         show = request.GET.get("show", "pending" if review.status == AccessReview.Status.OPEN else "all")
-        items = ReviewItem.objects.filter(review=review).select_related("user", "pidsl", "decided_by")
-        if show == "pending":
-            items = items.filter(decision="")
         # Issue 16: filters a large organization works through, and (for the reviewers of an open
         # review) only the rows they may decide, with a count of the others (AR-02, AR-05).
         filters = ReviewFilterForm(request.GET)
         chosen = filters.cleaned_data if filters.is_valid() else {}
-        if chosen.get("pidsl"):
-            items = items.filter(pidsl__provider_id=chosen["pidsl"][:9], pidsl__service_location=chosen["pidsl"][9:])
-        if chosen.get("recommendation"):
-            items = items.filter(recommendation=chosen["recommendation"])
+        # The filter's choices, which also name the chosen PID/SL; another organization's matches no row.
+        pidsls = self.organization.pidsls.order_by("provider_id", "service_location")
+        codes = {f"{pid}{sl}": pk for pk, pid, sl in pidsls.values_list("pk", "provider_id", "service_location")}
+        pidsl_id = codes.get(chosen["pidsl"], 0) if chosen.get("pidsl") else None
         is_open = review.status == AccessReview.Status.OPEN
         deciding = is_open and chosen.get("scope") != "all" and authority.may_run_review(request.user, org)
-        others, counted = 0, None
+        # AR-02, AR-05: the page shows a decision form exactly where the service would accept one.
+        administered = set(authority.administered_pidsl_ids(request.user).values_list("pidsl_id", flat=True))
+        scope = {}
         if deciding:
-            # Both counts in one pass: the rows the reader decides, and the others.
-            decidable = authority.decidable_items_q(request.user)
-            counts = items.aggregate(total=Count("pk"), mine=Count("pk", filter=decidable))
-            others, counted = counts["total"] - counts["mine"], counts["mine"]
-            items = items.filter(decidable)
-        items = items.order_by("pidsl__provider_id", "pidsl__service_location", "user__last_name", "user__id")
-        paginator = Paginator(items, PAGE_SIZE)
-        if counted is not None:
-            paginator.count = counted  # read above; the Paginator need not count again
-        page = paginator.get_page(request.GET.get("page"))
+            allowed, own = authority.decidable_scope(request.user, administered)
+            scope = {"allowed": allowed, "exclude_user": own}
+        items = ReviewRows(
+            review,
+            pending=show == "pending",
+            pidsl_id=pidsl_id,
+            recommendation=chosen.get("recommendation") or "",
+            **scope,
+        )
+        others = items.others if deciding else 0
+        page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
         services = {s.code: s for s in Service.objects.all()}
         rows = [(item, [services[c] for c in item.services_before if c in services]) for item in page.object_list]
         program = ProgramReviewSettings.current() if is_open else None
-        # AR-02, AR-05: the page shows a decision form exactly where the service would accept one.
-        administered = set(authority.administered_pidsl_ids(request.user).values_list("pidsl_id", flat=True))
         for item in page.object_list:
             item.role_label = authority.role_label(item.role)
             item.may_decide = is_open and not item.decision and authority.may_decide(request.user, item, administered)
@@ -270,13 +272,13 @@ class ReviewDetailView(OrganizationViewerMixin, View):
                 "query": _query(request, exclude=("page",)),
                 "deciding": deciding,
                 "others": others,
-                "pidsl_codes": [p.code for p in self.organization.pidsls.order_by("provider_id", "service_location")],
+                "pidsl_codes": list(codes),
                 "recommendations": [c for c in ReviewItem.Decision.choices if c[0] != ReviewItem.Decision.DEACTIVATE],
                 "deadline": defaults.deadline(review, program) if is_open else None,
                 "default_label": DefaultDecision(defaults.effective_default(self.organization.pk, program)).label
                 if is_open
                 else "",
-                "progress": reviews.review_progress(review),
+                "progress": review_progress(review),
                 "grantable": authority.organization_services(self.organization, authority.SUBORDINATE),
                 "attestation": reviews.ATTESTATION,
                 "reports": review.reports.all(),

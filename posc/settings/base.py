@@ -342,6 +342,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.compliance.tasks.compliance_scan",
         "schedule": crontab(hour=2, minute=0),
     },
+    # The review page's kept counts (audit/reviews/counts.py) recounted after the night's scan.
+    "review-counts": {
+        "task": "audit.reviews.tasks.review_counts_daily",
+        "schedule": crontab(hour=2, minute=45),
+    },
     # ASVS 16.4.3: the whole chain against the last keyed checkpoint; agency staff are emailed on failure.
     "audit-chain-check": {
         "task": "audit.tasks.audit_chain_check",
