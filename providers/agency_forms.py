@@ -98,6 +98,13 @@ class AddPidSlForm(PidSlFields):
     field_order = ["organization"]
 
 
+class ClaimLetterForm(forms.Form):
+    """Register a PIN letter on the user ID one has (PU-08, US-01)."""
+
+    pidsl = pidsl_code_field(help_text="9 digits and a letter, as on your letter (e.g. 110000001A).")
+    registration_pin = forms.CharField(label="Registration PIN", max_length=20, help_text="From your PIN letter.")
+
+
 class RegistrationForm(forms.Form):
     """Register on the POSC with the PIN letter (seeds 001)."""
 

@@ -13,7 +13,7 @@ from posc.forms import apply_violation
 from posc.policy import PolicyViolation
 
 from . import registration
-from .agency_forms import RegistrationForm
+from .agency_forms import ClaimLetterForm, RegistrationForm
 from .models import BroadcastMessage
 
 User = get_user_model()
@@ -24,9 +24,13 @@ class RegisterView(View):
     down per PID/SL and per address, never voiding the letter (PU-01, ASVS 6.3.1)."""
 
     def get(self, request):
+        if request.user.is_authenticated:
+            return render(request, "providers/register_letter.html", {"form": ClaimLetterForm()})
         return render(request, "providers/register.html", {"form": RegistrationForm()})
 
     def post(self, request):
+        if request.user.is_authenticated:
+            return self._letter(request)
         form = RegistrationForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
@@ -61,6 +65,28 @@ class RegisterView(View):
             else:
                 return render(request, "providers/registered.html", {"username": user.username, "pidsl": data["pidsl"]})
         return render(request, "providers/register.html", {"form": form}, status=400)
+
+    def _letter(self, request):
+        """Signed in: the letter makes this user ID the PID/SL's Primary User (PU-08, US-01)."""
+        form = ClaimLetterForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                access = registration.registration_claim(
+                    user=request.user,
+                    pidsl_code=form.cleaned_data["pidsl"],
+                    registration_pin=form.cleaned_data["registration_pin"],
+                    address=client_address(request),
+                )
+            except registration.RegistrationThrottled as exc:
+                apply_violation(form, exc)
+                status = 429
+            except ValidationError as exc:  # PU-01's refusals, PU-06 (the PID/SL has a Primary), PU-07's cap
+                apply_violation(form, exc)
+            else:
+                context = {"username": request.user.username, "pidsl": access.pidsl.code, "existing": True}
+                return render(request, "providers/registered.html", context)
+        return render(request, "providers/register_letter.html", {"form": form}, status=status)
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -154,7 +154,26 @@ def registration_complete(*, pidsl_code: str, registration_pin: str, person: Reg
     pending letter, expired, wrong PIN), and costs the same work: one read of the letter, one PIN
     hash check (against a dummy hash when there is no letter), one count, one audit record. Tries
     are counted per PID/SL typed and per ``address`` and slowed down, never voiding the letter; a
-    try before its wait is over checks nothing (ASVS 6.3.1, NIST SP 800-63B-4 §3.2.2)."""
+    try before its wait is over checks nothing (ASVS 6.3.1, NIST SP 800-63B-4 §3.2.2). A person who
+    already has a user ID is asked to sign in and register the letter on it (US-01, PU-08)."""
+    designation, keys = _letter_checked(pidsl_code, registration_pin, person.username, address)
+    user = _register(designation_id=designation.pk, person=person)
+    RegistrationThrottle.objects.filter(key__in=keys).delete()
+    return user
+
+
+def registration_claim(*, user, pidsl_code: str, registration_pin: str, address: str | None = None):
+    """A signed-in user registers a PIN letter that names them and becomes the PID/SL's Primary User
+    on the user ID they have (PU-08, US-01: one person, one user ID; Scenario 4: one person may be
+    Primary of several PID/SLs). The letter is checked and throttled as at registration."""
+    designation, keys = _letter_checked(pidsl_code, registration_pin, user.username, address)
+    access = _claim(designation_id=designation.pk, user=user)
+    RegistrationThrottle.objects.filter(key__in=keys).delete()
+    return access
+
+
+def _letter_checked(pidsl_code: str, registration_pin: str, username: str, address: str | None):
+    """The pending letter the code and PIN open, with the throttle keys; refused in one message."""
     generic = _(GENERIC_REFUSAL)
     code = pidsl_code.strip().upper()
     keys = [pidsl_throttle_key(code)] + ([f"address:{address}"] if address else [])
@@ -185,7 +204,7 @@ def registration_complete(*, pidsl_code: str, registration_pin: str, person: Reg
             audit_record(
                 action=AuditEvent.Action.REGISTRATION_FAILED,
                 pidsl=designation.pidsl if designation is not None else None,
-                actor_username=person.username[:150],
+                actor_username=username[:150],
                 detail=f"registration PIN refused for {code[:10]}",
             )
             failed = True
@@ -194,13 +213,20 @@ def registration_complete(*, pidsl_code: str, registration_pin: str, person: Reg
     if failed:
         # Outside the atomic block so the count is kept.
         raise PolicyViolation("PU-01", generic, field="registration_pin")
-    user = _register(designation_id=designation.pk, person=person)
-    RegistrationThrottle.objects.filter(key__in=keys).delete()
-    return user
+    return designation, keys
 
 
-@transaction.atomic
-def _register(*, designation_id: int, person: Registrant):
+# US-01 at registration: the letter's holder already has a user ID (the same name and date of
+# birth). Never a second one, never a database message, and no user ID named to whoever holds
+# the letter: they sign in and register the letter on their account.
+SIGN_IN_FIRST = (
+    "You already have a user ID: one person has one user ID on the POSC. Sign in with it and open "
+    "this page again: signed in, it asks only for the letter's Provider ID/Service Location and PIN, "
+    "and makes you the Primary User on the user ID you have."
+)
+
+
+def _locked_letter(designation_id: int) -> Designation:
     designation = (
         Designation.objects.select_for_update(no_key=True, of=("self",))
         .select_related("pidsl__organization")
@@ -208,16 +234,61 @@ def _register(*, designation_id: int, person: Registrant):
     )
     if designation.registered_at is not None or designation.voided_at is not None:
         raise PolicyViolation("PU-01", _("This registration PIN was already used."), field="registration_pin")
-    if (person.first_name.strip().lower(), person.last_name.strip().lower()) != (
+    return designation
+
+
+def _names_match(designation: Designation, first_name: str, last_name: str) -> bool:
+    return (first_name.strip().lower(), last_name.strip().lower()) == (
         designation.first_name.lower(),
         designation.last_name.lower(),
-    ):
+    )
+
+
+def _letter_used(designation: Designation, user, *, existing: bool) -> None:
+    designation.registered_user = user
+    designation.registered_at = timezone.now()
+    designation.save(update_fields=["registered_user", "registered_at"])
+    after = {"username": user.username, "role": "primary"}
+    if existing:
+        after["on_existing_user_id"] = True
+    audit_record(
+        action=AuditEvent.Action.REGISTRATION, actor=user, target_user=user, pidsl=designation.pidsl, after=after
+    )
+
+
+@transaction.atomic
+def _claim(*, designation_id: int, user):
+    designation = _locked_letter(designation_id)
+    if not _names_match(designation, user.first_name, user.last_name):
+        raise PolicyViolation(
+            "PU-01",
+            _("This letter names another person: it is for the person named on the Data Collection Form."),
+            field="registration_pin",
+        )
+    # The agency's approval of the form is what designates; registering the letter carries it out.
+    access = primary_designate(actor=designation.approved_by, pidsl=designation.pidsl, user=user)
+    _letter_used(designation, user, existing=True)
+    return access
+
+
+@transaction.atomic
+def _register(*, designation_id: int, person: Registrant):
+    designation = _locked_letter(designation_id)
+    if not _names_match(designation, person.first_name, person.last_name):
         raise PolicyViolation(
             "PU-01",
             _("Your name does not match the person named on the Data Collection Form."),
             field="last_name",
         )
     User = get_user_model()
+    same_person = User.objects.filter(
+        first_name__iexact=person.first_name.strip(),
+        last_name__iexact=person.last_name.strip(),
+        birth_month=person.birth_month,
+        birth_day=person.birth_day,
+    )
+    if same_person.exists():
+        raise PolicyViolation("US-01", _(SIGN_IN_FIRST), field="last_name")
     if User.objects.filter(username__iexact=person.username.strip()).exists():
         raise PolicyViolation("US-01", _("That user ID is taken; choose another."), field="username")
     user = User(
@@ -234,18 +305,17 @@ def _register(*, designation_id: int, person: Registrant):
     )
     validate_password(person.password, user)
     user.set_password(person.password)
-    user.full_clean()
-    user.save()
+    # The identity constraint is checked above in words a person reads; a registration racing
+    # this one for the same person meets the constraint itself, answered the same way.
+    user.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as clash:
+        if "user_one_id_per_person" in str(clash):
+            raise PolicyViolation("US-01", _(SIGN_IN_FIRST), field="last_name") from None
+        raise PolicyViolation("US-01", _("That user ID is taken; choose another."), field="username") from None
     # The agency's approval of the form is what designates; registration carries it out.
     primary_designate(actor=designation.approved_by, pidsl=designation.pidsl, user=user)
-    designation.registered_user = user
-    designation.registered_at = timezone.now()
-    designation.save(update_fields=["registered_user", "registered_at"])
-    audit_record(
-        action=AuditEvent.Action.REGISTRATION,
-        actor=user,
-        target_user=user,
-        pidsl=designation.pidsl,
-        after={"username": user.username, "role": "primary"},
-    )
+    _letter_used(designation, user, existing=False)
     return user

@@ -20,7 +20,7 @@ from providers import authority, registration
 from providers.models import Access, Designation, RegistrationThrottle
 from tests import factories
 from tests.helpers import assert_permissions_match_access, audit_count, held
-from tests.view_helpers import field_errors, page, top_errors
+from tests.view_helpers import field_errors, page
 
 User = get_user_model()
 REGISTER_URL = reverse("providers:register")
@@ -357,8 +357,10 @@ def test_us01_a_person_who_already_has_a_user_id_is_refused(client, cast, harbor
 
     response = client.post(REGISTER_URL, form_data(letter))
 
+    # Issue 17: in words, next to the field, never the constraint's database message.
     assert response.status_code == 400
-    assert top_errors(response)
+    assert "You already have a user ID" in " ".join(field_errors(response, "last_name"))
+    assert "Constraint" not in response.content.decode()
     assert snapshot() == before
 
 

@@ -35,10 +35,6 @@ class Migration(migrations.Migration):
             model_name='reviewitem',
             index=models.Index(fields=['review', 'pidsl', 'decision', 'access'], name='review_item_pidsl_pending'),
         ),
-        migrations.AddIndex(
-            model_name='reviewitem',
-            index=models.Index(fields=['review', 'pidsl', 'access'], name='review_item_pidsl'),
-        ),
         migrations.AddField(
             model_name='reviewcount',
             name='pidsl',
@@ -109,4 +105,48 @@ DROP FUNCTION audit_review_counts_apply();
 DELETE FROM audit_reviewcount;
 """
 
-Migration.operations.append(migrations.RunSQL(COUNTS_SQL, UNDO_SQL))
+# The demo's SQLite has no statement-level triggers: row triggers keep the same counts there.
+_SQLITE_ADD = (
+    "INSERT INTO audit_reviewcount (review_id, pidsl_id, recommendation, total, pending) "
+    "VALUES (NEW.review_id, NEW.pidsl_id, NEW.recommendation, 1, NEW.decision = '') "
+    "ON CONFLICT (review_id, pidsl_id, recommendation) DO UPDATE "
+    "SET total = total + 1, pending = pending + (NEW.decision = '');"
+)
+_SQLITE_TAKE = (
+    "UPDATE audit_reviewcount SET total = total - 1, pending = pending - (OLD.decision = '') "
+    "WHERE review_id = OLD.review_id AND pidsl_id = OLD.pidsl_id AND recommendation = OLD.recommendation;"
+)
+SQLITE_UP = [
+    f"CREATE TRIGGER audit_review_counts_insert AFTER INSERT ON audit_reviewitem BEGIN {_SQLITE_ADD} END;",
+    f"CREATE TRIGGER audit_review_counts_update AFTER UPDATE ON audit_reviewitem "
+    f"BEGIN {_SQLITE_TAKE} {_SQLITE_ADD} END;",
+    f"CREATE TRIGGER audit_review_counts_delete AFTER DELETE ON audit_reviewitem BEGIN {_SQLITE_TAKE} END;",
+    "INSERT INTO audit_reviewcount (review_id, pidsl_id, recommendation, total, pending) "
+    "SELECT review_id, pidsl_id, recommendation, count(*), sum(decision = '') FROM audit_reviewitem "
+    "GROUP BY review_id, pidsl_id, recommendation;",
+]
+SQLITE_DOWN = [
+    "DROP TRIGGER IF EXISTS audit_review_counts_insert;",
+    "DROP TRIGGER IF EXISTS audit_review_counts_update;",
+    "DROP TRIGGER IF EXISTS audit_review_counts_delete;",
+    "DELETE FROM audit_reviewcount;",
+]
+
+
+def up(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(COUNTS_SQL)
+    elif schema_editor.connection.vendor == "sqlite":
+        for sql in SQLITE_UP:
+            schema_editor.execute(sql)
+
+
+def down(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(UNDO_SQL)
+    elif schema_editor.connection.vendor == "sqlite":
+        for sql in SQLITE_DOWN:
+            schema_editor.execute(sql)
+
+
+Migration.operations.append(migrations.RunPython(up, down))

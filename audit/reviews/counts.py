@@ -13,10 +13,11 @@ logger = logging.getLogger(__name__)
 
 _RECOUNT = """
 WITH counted AS (
-    SELECT review_id, pidsl_id, recommendation, count(*) AS total, count(*) FILTER (WHERE decision = '') AS pending
-    FROM audit_reviewitem {where} GROUP BY review_id, pidsl_id, recommendation
+    SELECT review_id, pidsl_id, recommendation, count(*) AS total,
+           sum(CASE WHEN decision = '' THEN 1 ELSE 0 END) AS pending
+    FROM audit_reviewitem GROUP BY review_id, pidsl_id, recommendation
 ), kept AS (
-    SELECT review_id, pidsl_id, recommendation, total, pending FROM audit_reviewcount {where}
+    SELECT review_id, pidsl_id, recommendation, total, pending FROM audit_reviewcount
 )
 SELECT coalesce(c.review_id, k.review_id), coalesce(c.pidsl_id, k.pidsl_id),
        coalesce(c.recommendation, k.recommendation),
@@ -26,13 +27,10 @@ WHERE coalesce(c.total, 0) <> coalesce(k.total, 0) OR coalesce(c.pending, 0) <> 
 """
 
 
-def review_counts_drift(review_ids=None) -> list[dict]:
+def review_counts_drift() -> list[dict]:
     """Every kept count that differs from its items (empty when they agree); one pass per table."""
-    where, params = "", []
-    if review_ids is not None:
-        where, params = "WHERE review_id = ANY(%s)", [list(review_ids)]
     with connection.cursor() as cursor:
-        cursor.execute(_RECOUNT.format(where=where), params * 2 if params else [])
+        cursor.execute(_RECOUNT)
         keys = ("review", "pidsl", "recommendation", "kept_total", "total", "kept_pending", "pending")
         return [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
 
@@ -43,11 +41,12 @@ def review_counts_rebuild() -> int:
     drift = review_counts_drift()
     if drift:
         with connection.cursor() as cursor:
-            cursor.execute("LOCK TABLE audit_reviewitem IN SHARE MODE")
+            if connection.vendor == "postgresql":  # no decision lands between the count and the swap
+                cursor.execute("LOCK TABLE audit_reviewitem IN SHARE MODE")
             cursor.execute("DELETE FROM audit_reviewcount")
             cursor.execute(
                 "INSERT INTO audit_reviewcount (review_id, pidsl_id, recommendation, total, pending) "
-                "SELECT review_id, pidsl_id, recommendation, count(*), count(*) FILTER (WHERE decision = '') "
+                "SELECT review_id, pidsl_id, recommendation, count(*), sum(CASE WHEN decision = '' THEN 1 ELSE 0 END) "
                 "FROM audit_reviewitem GROUP BY review_id, pidsl_id, recommendation"
             )
     return len(drift)

@@ -5,9 +5,10 @@ reader decides, the paginator's page count) and sorting them for a page took sec
 load. Here the kept counts (ReviewCount: items and items still to decide per PID/SL and
 recommendation, a few hundred rows) say how many rows each PID/SL contributes, so a page is found
 by walking the PID/SLs in code order, and each PID/SL's share is read from its index
-(review_item_pidsl_pending / review_item_pidsl) in link order: a handful of statements, whatever
-the review's size. The rows the reader may not decide are left out as authority says (AR-02,
-AR-05: their administered PID/SLs, never their own item), so the counts shown are the rows shown.
+(review_item_pidsl_pending: still to decide first, then by decision, each in link order): a
+handful of statements, whatever the review's size. The rows the reader may not decide are left
+out as authority says (AR-02, AR-05: their administered PID/SLs, never their own item), so the
+counts shown are the rows shown.
 """
 
 from django.db.models import Count, Q, Sum
@@ -84,7 +85,8 @@ class ReviewRows:
                 rows = ReviewItem.objects.filter(self.filters, pidsl_id=pidsl_id)
                 if self.exclude_user is not None:
                     rows = rows.exclude(user_id=self.exclude_user)
-                parts.append(rows.order_by("access_id")[offset : offset + limit])
+                # The index's order: still to decide first, then by decision, each in link order.
+                parts.append(rows.order_by("decision", "access_id")[offset : offset + limit])
             seen += n
         related = ("user", "pidsl", "decided_by")
         if len(parts) < 2:  # the usual page, inside one PID/SL: one statement
@@ -95,7 +97,7 @@ class ReviewRows:
         rows = ReviewItem.objects.filter(pk__in=list(ids)).select_related(*related)
         # UNION ALL promises no order across its parts: the page's order is put back here.
         place = {pk: i for i, (pk, _) in enumerate(self.spans)}
-        return sorted(rows, key=lambda item: (place[item.pidsl_id], item.access_id))
+        return sorted(rows, key=lambda item: (place[item.pidsl_id], item.decision, item.access_id))
 
 
 def progress(review) -> dict:

@@ -31,6 +31,7 @@ from ..models import (
 )
 from ..services import audit_event, audit_record, audit_records
 from . import recommendations
+from .paging import progress
 from .reports import report_enqueue
 
 ATTESTATION = (
@@ -368,7 +369,7 @@ def review_complete(*, actor, review: AccessReview, attested: bool) -> AccessRev
     authority.require_reviewer(actor, review.organization)
     if not attested:
         raise PolicyViolation("AR-02", _("Confirm the attestation to complete the review."), field="attested")
-    pending = ReviewItem.objects.filter(review=review, decision="").count()
+    pending = progress(review)["pending"]  # the kept counts, current under the review's lock
     if pending:
         raise PolicyViolation(
             "AR-02",
