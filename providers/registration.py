@@ -237,11 +237,15 @@ def _locked_letter(designation_id: int) -> Designation:
     return designation
 
 
-def _names_match(designation: Designation, first_name: str, last_name: str) -> bool:
-    return (first_name.strip().lower(), last_name.strip().lower()) == (
+def _letter_naming(designation_id: int, first_name: str, last_name: str, *, refusal: str, field: str):
+    """The letter, locked, when it names this person (PU-01: the person on the Data Collection Form)."""
+    designation = _locked_letter(designation_id)
+    if (first_name.strip().lower(), last_name.strip().lower()) != (
         designation.first_name.lower(),
         designation.last_name.lower(),
-    )
+    ):
+        raise PolicyViolation("PU-01", refusal, field=field)
+    return designation
 
 
 def _letter_used(designation: Designation, user, *, existing: bool) -> None:
@@ -258,13 +262,13 @@ def _letter_used(designation: Designation, user, *, existing: bool) -> None:
 
 @transaction.atomic
 def _claim(*, designation_id: int, user):
-    designation = _locked_letter(designation_id)
-    if not _names_match(designation, user.first_name, user.last_name):
-        raise PolicyViolation(
-            "PU-01",
-            _("This letter names another person: it is for the person named on the Data Collection Form."),
-            field="registration_pin",
-        )
+    designation = _letter_naming(
+        designation_id,
+        user.first_name,
+        user.last_name,
+        refusal=_("This letter names another person: it is for the person named on the Data Collection Form."),
+        field="registration_pin",
+    )
     # The agency's approval of the form is what designates; registering the letter carries it out.
     access = primary_designate(actor=designation.approved_by, pidsl=designation.pidsl, user=user)
     _letter_used(designation, user, existing=True)
@@ -273,13 +277,13 @@ def _claim(*, designation_id: int, user):
 
 @transaction.atomic
 def _register(*, designation_id: int, person: Registrant):
-    designation = _locked_letter(designation_id)
-    if not _names_match(designation, person.first_name, person.last_name):
-        raise PolicyViolation(
-            "PU-01",
-            _("Your name does not match the person named on the Data Collection Form."),
-            field="last_name",
-        )
+    designation = _letter_naming(
+        designation_id,
+        person.first_name,
+        person.last_name,
+        refusal=_("Your name does not match the person named on the Data Collection Form."),
+        field="last_name",
+    )
     User = get_user_model()
     same_person = User.objects.filter(
         first_name__iexact=person.first_name.strip(),
