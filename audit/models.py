@@ -72,6 +72,8 @@ class AuditEvent(models.Model):
         CHAIN_KEYED = "chain_keyed", "Audit trail keyed"
         CHAIN_CHECK_FAILED = "chain_check_failed", "Audit trail check failed"
         PIN_LETTER_REISSUE = "pin_letter_reissue", "PIN letter reissued"
+        RECOVERY_REQUEST = "recovery_request", "Primary User recovery requested"
+        RECOVERY_DECISION = "recovery_decision", "Primary User recovery decided"
         PASSKEY_ADD = "passkey_add", "Passkey added"
         PASSKEY_REMOVE = "passkey_remove", "Passkey removed"
 

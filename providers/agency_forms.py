@@ -105,11 +105,10 @@ class ClaimLetterForm(forms.Form):
     registration_pin = forms.CharField(label="Registration PIN", max_length=20, help_text="From your PIN letter.")
 
 
-class RegistrationForm(forms.Form):
-    """Register on the POSC with the PIN letter (seeds 001)."""
+class IdentityFields(forms.Form):
+    """Who a person is on the POSC (US-01's identity): name, date of birth (mm/dd, a real day of
+    the year) and their own 4-digit PIN. Subclasses place these with ``field_order``."""
 
-    pidsl = pidsl_code_field(help_text="9 digits and a letter, as on your letter (e.g. 110000001A).")
-    registration_pin = forms.CharField(label="Registration PIN", max_length=20, help_text="From your PIN letter.")
     first_name = NameField(label="First Name", max_length=150)
     last_name = NameField(label="Last Name", max_length=150)
     birth_date = forms.CharField(
@@ -122,16 +121,6 @@ class RegistrationForm(forms.Form):
         validators=[ascii_digits, pin_validator],
         help_text="Your own 4 digit number",
     )
-    email = forms.EmailField(label="Email Address")
-    zip_code = forms.CharField(label="Zip Code", max_length=10)
-    phone = forms.CharField(label="Phone", max_length=20, required=False)
-    username = forms.CharField(
-        label="Choose a user ID",
-        max_length=30,
-        validators=[RegexValidator(r"^[A-Za-z0-9._-]{4,30}$", "4 to 30 letters, digits, dots, dashes or underscores.")],
-    )
-    password = forms.CharField(label="Password", widget=forms.PasswordInput, max_length=256)
-    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, max_length=256)
 
     def clean_birth_date(self):
         # US-02: a real month/day (02/30 passes the mm/dd pattern, not the calendar).
@@ -142,6 +131,29 @@ class RegistrationForm(forms.Form):
         except ValueError:
             raise forms.ValidationError("Enter a real date of birth as mm/dd. (US-02)") from None
         return value
+
+    def birth_month_day(self) -> tuple[int, int]:
+        month, day = (int(x) for x in self.cleaned_data["birth_date"].split("/"))
+        return month, day
+
+
+class RegistrationForm(IdentityFields):
+    """Register on the POSC with the PIN letter (seeds 001)."""
+
+    field_order = ["pidsl", "registration_pin", "first_name", "last_name", "birth_date", "pin"]
+
+    pidsl = pidsl_code_field(help_text="9 digits and a letter, as on your letter (e.g. 110000001A).")
+    registration_pin = forms.CharField(label="Registration PIN", max_length=20, help_text="From your PIN letter.")
+    email = forms.EmailField(label="Email Address")
+    zip_code = forms.CharField(label="Zip Code", max_length=10)
+    phone = forms.CharField(label="Phone", max_length=20, required=False)
+    username = forms.CharField(
+        label="Choose a user ID",
+        max_length=30,
+        validators=[RegexValidator(r"^[A-Za-z0-9._-]{4,30}$", "4 to 30 letters, digits, dots, dashes or underscores.")],
+    )
+    password = forms.CharField(label="Password", widget=forms.PasswordInput, max_length=256)
+    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, max_length=256)
 
     def clean_zip_code(self):
         value = self.cleaned_data["zip_code"].replace("-", "")
@@ -203,3 +215,38 @@ class UserActionForm(forms.Form):
             ("compliance", "Make compliance officer"),
         ]
     )
+
+
+class RecoveryForm(IdentityFields):
+    """PU-08, from the sign-in page: who the Primary User is and how MassHealth reaches them."""
+
+    field_order = ["pidsl", "first_name", "last_name", "birth_date", "pin", "contact"]
+
+    pidsl = pidsl_code_field(help_text="9 digits and a letter, the PID/SL you are Primary User of (e.g. 110000001A).")
+    contact = NFCCharField(
+        label="How MassHealth can reach you",
+        max_length=200,
+        validators=[no_nul],
+        help_text="A phone number or email address; MassHealth calls the organization to confirm before acting.",
+    )
+
+
+class RecoveryDecisionForm(forms.Form):
+    """Agency staff decide a recovery request (PU-08)."""
+
+    request_id = forms.IntegerField(min_value=1)
+    decision = forms.ChoiceField(
+        choices=[("reset", "Reset the password"), ("letter", "Issue a new PIN letter"), ("decline", "Decline")]
+    )
+    note = forms.CharField(label="Note", max_length=500, required=False, validators=[no_nul])
+    designee_first_name = NameField(label="Replacement's first name", max_length=150, required=False)
+    designee_last_name = NameField(label="Replacement's last name", max_length=150, required=False)
+    designee_email = forms.EmailField(label="Replacement's email", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "letter":
+            for name in ("designee_first_name", "designee_last_name", "designee_email"):
+                if not data.get(name):
+                    self.add_error(name, "Needed to issue the letter: the person who will register as Primary User.")
+        return data

@@ -10,6 +10,7 @@ urlpatterns = [
     path("pidsls/add/", agency_views.AddPidSlView.as_view(), name="add_pidsl"),
     path("letters/", agency_views.LettersView.as_view(), name="letters"),
     path("change-requests/", agency_views.ChangeRequestsView.as_view(), name="change_requests"),
+    path("recovery/", agency_views.RecoveryQueueView.as_view(), name="recovery"),
     path("users/", agency_views.UsersView.as_view(), name="users"),
     path("users/<int:user_id>/", agency_views.UserActionView.as_view(), name="user_action"),
     path("broadcasts/", agency_views.BroadcastsView.as_view(), name="broadcasts"),

@@ -21,17 +21,25 @@ from posc.policy import PolicyViolation
 from subordinates import dormancy
 from subordinates import services as subordinate_services
 
-from . import authority, registration, services
+from . import authority, recovery, registration, services
 from .agency_forms import (
     AddPidSlForm,
     BroadcastForm,
     ChangeDecisionForm,
     EnrollForm,
     LetterForm,
+    RecoveryDecisionForm,
     UserActionForm,
     UserSearchForm,
 )
-from .models import BroadcastMessage, Designation, Organization, PrimaryChangeRequest, RegistrationThrottle
+from .models import (
+    BroadcastMessage,
+    Designation,
+    Organization,
+    PrimaryChangeRequest,
+    RecoveryRequest,
+    RegistrationThrottle,
+)
 
 PAGE_SIZE = 25
 LOSSES_SHOWN = 25  # US-09: the organizations losing most users to dormancy this month, on Agency home
@@ -84,6 +92,7 @@ def _result(request, message: str, *, back: str, temporary_password: str = "", r
 class AgencyHomeView(AgencyRequiredMixin, View):
     def get(self, request):
         pending = PrimaryChangeRequest.objects.filter(status=PrimaryChangeRequest.Status.PENDING).count()
+        recoveries = RecoveryRequest.objects.filter(status=RecoveryRequest.Status.OPEN).count()
         # US-09: how many users each organization will lose to dormancy this month (one grouped query).
         losses = dormancy.losses_this_month(timezone.localdate())
         top = sorted(losses.items(), key=lambda item: (-item[1], item[0]))[:LOSSES_SHOWN]
@@ -93,6 +102,7 @@ class AgencyHomeView(AgencyRequiredMixin, View):
             "agency/home.html",
             {
                 "pending": pending,
+                "recoveries": recoveries,
                 "losses": [(pk, names.get(pk, ""), n) for pk, n in top],
                 "losses_total": sum(losses.values()),
                 "losses_organizations": len(losses),
@@ -234,6 +244,61 @@ class ChangeRequestsView(AgencyRequiredMixin, View):
         except ValidationError as exc:
             return _result(request, "", refused=exc, back=back)
         return _result(request, message, back=back)
+
+
+class RecoveryQueueView(AgencyRequiredMixin, View):
+    """PU-08: Primary Users who cannot sign in, oldest first; verify, then reset, reissue or decline."""
+
+    def get(self, request, form=None, status=200):
+        waiting = (
+            RecoveryRequest.objects.filter(status=RecoveryRequest.Status.OPEN)
+            .select_related("pidsl__organization", "matched_user")
+            .order_by("filed_at", "pk")
+        )
+        page = Paginator(waiting, PAGE_SIZE).get_page(request.GET.get("page"))
+        decided = (
+            RecoveryRequest.objects.exclude(status=RecoveryRequest.Status.OPEN)
+            .select_related("decided_by")
+            .order_by("-decided_at")[:10]
+        )
+        # A refused decision's errors go back to its own request's form, next to their fields.
+        failed = form.data.get("request_id") if form is not None else None
+        rows = list(page.object_list)
+        for filed in rows:
+            filed.errors = form.errors if failed == str(filed.pk) else {}
+            filed.values = form.data if failed == str(filed.pk) else {}
+        context = {"page": page, "rows": rows, "decided": decided}
+        return render(request, "agency/recovery.html", context, status=status)
+
+    def post(self, request):
+        back = reverse("agency:recovery")
+        form = RecoveryDecisionForm(request.POST)
+        if "request_id" in form.errors:
+            raise Http404("No such recovery request.")
+        if not form.is_valid():
+            return self.get(request, form=form, status=400)
+        filed = get_object_or_404(RecoveryRequest, pk=form.cleaned_data["request_id"])
+        data = form.cleaned_data
+        try:
+            if data["decision"] == "reset":
+                password = recovery.recovery_reset_password(actor=request.user, request=filed, note=data["note"])
+                who = filed.matched_user.username
+                message = f"The password of {who} was reset. Give this one-time password to {who} directly."
+                return _result(request, message, back=back, temporary_password=password)
+            if data["decision"] == "letter":
+                designation, pin = recovery.recovery_issue_letter(
+                    actor=request.user,
+                    request=filed,
+                    first_name=data["designee_first_name"],
+                    last_name=data["designee_last_name"],
+                    email=data["designee_email"],
+                    note=data["note"],
+                )
+                return _letter(request, designation, pin)
+            recovery.recovery_decline(actor=request.user, request=filed, note=data["note"])
+        except ValidationError as exc:
+            return _result(request, "", refused=exc, back=back)
+        return _result(request, f"The recovery request for {filed.pidsl_code} was declined.", back=back)
 
 
 class UsersView(AgencyRequiredMixin, View):

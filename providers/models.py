@@ -278,6 +278,7 @@ class Notification(models.Model):
         DORMANT_DEACTIVATED = "dormant_deactivated", "Users were deactivated for not signing in"
         DORMANT_PRIMARY = "dormant_primary", "A Primary User has not signed in"
         LINK_ENDING = "link_ending", "A link of an outside user ends soon"
+        RECOVERY = "recovery", "A Primary User asked MassHealth to recover their access"
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="notifications")
     # Set for a message to one person (a compliance officer, agency staff); empty means the
@@ -418,3 +419,41 @@ class LinkEndReminder(models.Model):
 
     def __str__(self) -> str:
         return f"Link {self.access_id} ends {self.ends_on}: reminded {self.days_before} days before"
+
+
+class RecoveryRequest(models.Model):
+    """PU-08: "I am a Primary User and cannot sign in", filed from the sign-in page for agency staff
+    to verify and decide. The identity typed is kept for the agency's check, except the PIN: what is
+    kept is whether it all matched the PID/SL's Primary User on record (``matched_user``)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for MassHealth"
+        PASSWORD_RESET = "password_reset", "Password reset (one-time temporary password)"
+        LETTER_ISSUED = "letter_issued", "New PIN letter issued to designate a replacement"
+        DECLINED = "declined", "Declined"
+
+    pidsl_code = models.CharField(max_length=10)  # as typed: the answer never says whether it exists
+    pidsl = models.ForeignKey(PidSl, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    birth_month = models.PositiveSmallIntegerField()
+    birth_day = models.PositiveSmallIntegerField()
+    contact = models.CharField(max_length=200)
+    matched_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    filed_at = models.DateTimeField()
+    address = models.GenericIPAddressField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["filed_at", "pk"]
+        indexes = [models.Index(fields=["status", "filed_at"], name="recovery_open_oldest")]
+
+    def __str__(self) -> str:
+        return f"recovery {self.pk} for {self.pidsl_code} ({self.get_status_display()})"

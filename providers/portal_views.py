@@ -12,8 +12,8 @@ from posc.addresses import client_address
 from posc.forms import apply_violation
 from posc.policy import PolicyViolation
 
-from . import registration
-from .agency_forms import ClaimLetterForm, RegistrationForm
+from . import recovery, registration
+from .agency_forms import ClaimLetterForm, RecoveryForm, RegistrationForm
 from .models import BroadcastMessage
 
 User = get_user_model()
@@ -34,7 +34,7 @@ class RegisterView(View):
         form = RegistrationForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            month, day = (int(x) for x in data["birth_date"].split("/"))
+            month, day = form.birth_month_day()
             person = registration.Registrant(
                 username=data["username"],
                 password=data["password"],
@@ -87,6 +87,35 @@ class RegisterView(View):
                 context = {"username": request.user.username, "pidsl": access.pidsl.code, "existing": True}
                 return render(request, "providers/registered.html", context)
         return render(request, "providers/register_letter.html", {"form": form}, status=status)
+
+
+class RecoveryView(View):
+    """PU-08: "I am a Primary User and cannot sign in". Anyone may file; the answer is the same
+    whatever was typed (providers/recovery.py), and requests are throttled."""
+
+    def get(self, request):
+        return render(request, "providers/recovery.html", {"form": RecoveryForm()})
+
+    def post(self, request):
+        form = RecoveryForm(request.POST)
+        if not form.is_valid():
+            return render(request, "providers/recovery.html", {"form": form}, status=400)
+        data = form.cleaned_data
+        month, day = form.birth_month_day()
+        who = recovery.Claimant(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            birth_month=month,
+            birth_day=day,
+            pin=data["pin"],
+            contact=data["contact"],
+        )
+        try:
+            recovery.recovery_request_file(pidsl_code=data["pidsl"], who=who, address=client_address(request))
+        except recovery.RecoveryThrottled as exc:
+            apply_violation(form, exc)
+            return render(request, "providers/recovery.html", {"form": form}, status=429)
+        return render(request, "providers/recovery_filed.html", {"pidsl": data["pidsl"]})
 
 
 @login_required

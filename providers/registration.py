@@ -129,13 +129,13 @@ def designation_approve(*, actor, pidsl: PidSl, first_name: str, last_name: str,
     return designation, pin
 
 
-def _throttles(keys: list[str]) -> list[RegistrationThrottle]:
+def throttle_rows(keys: list[str]) -> list[RegistrationThrottle]:
     """The rows of these keys, locked in one order (two tries on one PID/SL wait for each other)."""
     RegistrationThrottle.objects.bulk_create([RegistrationThrottle(key=k) for k in keys], ignore_conflicts=True)
     return list(RegistrationThrottle.objects.select_for_update().filter(key__in=keys).order_by("key"))
 
 
-def _failures(row: RegistrationThrottle, now) -> int:
+def recent_failures(row: RegistrationThrottle, now) -> int:
     if row.last_failure_at is None or now - row.last_failure_at > QUIET_RESET:
         return 0
     return row.failures
@@ -143,7 +143,7 @@ def _failures(row: RegistrationThrottle, now) -> int:
 
 def _wait(row: RegistrationThrottle, now) -> int:
     free = PIDSL_FREE_TRIES if row.key.startswith("pidsl:") else ADDRESS_FREE_TRIES
-    wait = growing_wait(_failures(row, now), free=free, first=FIRST_WAIT_SECONDS, cap=MAX_WAIT_SECONDS)
+    wait = growing_wait(recent_failures(row, now), free=free, first=FIRST_WAIT_SECONDS, cap=MAX_WAIT_SECONDS)
     return seconds_left(wait, row.last_failure_at, now)
 
 
@@ -179,7 +179,7 @@ def _letter_checked(pidsl_code: str, registration_pin: str, username: str, addre
     keys = [pidsl_throttle_key(code)] + ([f"address:{address}"] if address else [])
     with transaction.atomic():
         now = timezone.now()
-        rows = _throttles(keys)
+        rows = throttle_rows(keys)
         wait = max(_wait(row, now) for row in rows)
         if wait:
             raise RegistrationThrottled(wait)
@@ -198,7 +198,7 @@ def _letter_checked(pidsl_code: str, registration_pin: str, username: str, addre
         matched = check_password(registration_pin.strip().upper(), encoded)
         if designation is None or not matched or designation.pin_expires_at < now or len(code) != 10:
             for row in rows:
-                row.failures = _failures(row, now) + 1
+                row.failures = recent_failures(row, now) + 1
                 row.last_failure_at = now
             RegistrationThrottle.objects.bulk_update(rows, ["failures", "last_failure_at"])
             audit_record(

@@ -37,6 +37,7 @@ from providers.models import (
     Organization,
     PidSl,
     PrimaryChangeRequest,
+    RecoveryRequest,
     RegistrationThrottle,
     Service,
 )
@@ -354,3 +355,19 @@ class FindingSnapshotFactory(factory.django.DjangoModelFactory):
 
     organization = factory.SubFactory(OrganizationFactory)
     computed_at = factory.LazyFunction(timezone.now)
+
+
+class RecoveryRequestFactory(factory.django.DjangoModelFactory):
+    """A PU-08 request as filed; providers.recovery.recovery_request_file is how they are made."""
+
+    class Meta:
+        model = RecoveryRequest
+
+    pidsl = factory.SubFactory(PidSlFactory)
+    pidsl_code = factory.LazyAttribute(lambda o: o.pidsl.code)
+    first_name = "Nora"
+    last_name = "Quinn"
+    birth_month = 3
+    birth_day = 4
+    contact = "617-555-0101"
+    filed_at = factory.LazyFunction(timezone.now)

@@ -127,6 +127,7 @@ EXPECTED = {
     "subordinates:backup": allow({"alice"}, {"alice"}),  # PU-02: the Primary User alone
     "providers:search": allow(SIGNED_IN),
     "providers:register": allow(EVERYONE, EVERYONE),
+    "providers:recovery": allow(EVERYONE, EVERYONE),  # PU-08: filed from the sign-in page; the same answer to all
     "providers:broadcasts": allow(SIGNED_IN),
     "subordinates:change_primary": allow(PIDSL_ADMINS, PIDSL_ADMINS),  # PU-06: files the request
     # MassHealth agency staff (PU-06, US-05, US-06).
@@ -136,6 +137,7 @@ EXPECTED = {
     "agency:add_pidsl": allow(AGENCY, AGENCY),
     "agency:letters": allow(AGENCY, AGENCY),  # PU-08: a new PIN letter (PU-06 refuses one where a Primary is)
     "agency:change_requests": allow(AGENCY, AGENCY),
+    "agency:recovery": allow(AGENCY, AGENCY),  # PU-08: the queue and its decisions
     "agency:users": allow(AGENCY),
     "agency:user_action": allow(NOBODY, AGENCY),
     "agency:broadcasts": allow(AGENCY, AGENCY),
@@ -288,6 +290,15 @@ PAYLOADS = {
         "designee_email": "nora@example.org",
     },
     "agency:change_requests": lambda w: {"request_id": w.change_request.pk, "decision": "approve"},
+    "agency:recovery": lambda w: {"request_id": w.recovery.pk, "decision": "decline", "note": "Not confirmed"},
+    "providers:recovery": lambda w: {
+        "pidsl": w.cast.pidsl_a.code,
+        "first_name": "Nora",
+        "last_name": "Quinn",
+        "birth_date": "03/04",
+        "pin": "5521",
+        "contact": "617-555-0101",
+    },
     "agency:user_action": lambda w: {"action": "deactivate"},
     "agency:broadcasts": lambda w: {"subject": "Outage", "priority": 2, "body": "Saturday night."},
     "reviews:schedule": lambda w: {"months": 12},

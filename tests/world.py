@@ -17,7 +17,8 @@ from audit.models import AccessReview, Report, ReviewItem
 from audit.reviews import reports
 from audit.reviews import services as reviews
 from providers import services as provider_services
-from providers.models import PrimaryChangeRequest
+from providers.models import PrimaryChangeRequest, RecoveryRequest
+from providers.recovery import Claimant, recovery_request_file
 from subordinates import services as subordinate_services
 
 from . import factories
@@ -41,6 +42,7 @@ class World:
     report: Report  # a finished User Access Report of Eddy's
     change_request: PrimaryChangeRequest  # pending, at B
     sealed: AccessReview | None = None  # Other Clinic's completed review, its evidence sealed (AU-02)
+    recovery: RecoveryRequest | None = None  # alice's own PU-08 request, waiting for the agency
     sessions: dict = field(default_factory=dict)
 
     def user(self, kind: str):
@@ -64,7 +66,19 @@ def build_world() -> World:
         actor=cast.dave, pidsl=cast.pidsl_b, new_primary=cast.frank, reason="Dave retires"
     )
     sealed = completed_review(cast, cast.other)
-    world = World(cast, deactivated, review, item, report, change_request, sealed)
+    recovery_request_file(
+        pidsl_code=cast.pidsl_a.code,
+        who=Claimant(
+            cast.alice.first_name,
+            cast.alice.last_name,
+            cast.alice.birth_month,
+            cast.alice.birth_day,
+            cast.alice.pin,
+            "617-555-0100",
+        ),
+    )
+    filed = RecoveryRequest.objects.get()
+    world = World(cast, deactivated, review, item, report, change_request, sealed, filed)
     for kind in KINDS[1:]:
         client = Client()
         client.force_login(world.user(kind))

@@ -131,3 +131,40 @@ def test_a_primary_user_change_filed_by_mhughes_and_approved_by_agency(page, sig
     expect(row.locator("td").nth(1).locator(".tag")).to_have_text("Primary User")  # no longer "Backup Primary User"
     expect(row).to_contain_text("Ravi Patel")
     shot("rpatel-home")
+
+
+def test_mhughes_cannot_sign_in_asks_for_recovery_and_agency_resets_her_password(page, sign_in, shot, demo):
+    """PU-08 in the browser: the request from the sign-in page, the agency's queue and its reset."""
+    from django.contrib.auth import get_user_model
+
+    from tests.browser.conftest import no_axe_violations
+
+    mhughes = get_user_model().objects.get(username="mhughes")
+    page.goto(f"{demo.url}/accounts/login/")
+    page.get_by_role("link", name="I am a Primary User and cannot sign in").click()
+    no_axe_violations(page)
+    page.get_by_label("Provider ID/Service Location").fill("110000001A")
+    page.get_by_label("First Name").fill(mhughes.first_name)
+    page.get_by_label("Last Name").fill(mhughes.last_name)
+    page.get_by_label("Date of Birth").fill(f"{mhughes.birth_month:02d}/{mhughes.birth_day:02d}")
+    page.locator("#id_pin").fill(mhughes.pin)
+    page.get_by_label("How MassHealth can reach you").fill("617-555-0142")
+    page.get_by_role("button", name="Send the request").click()
+    expect(page.get_by_role("status")).to_contain_text("MassHealth received your request about 110000001A")
+    no_axe_violations(page)
+    shot("recovery-filed")
+
+    sign_in("agency.admin")
+    nav(page).get_by_role("link", name="MassHealth Agency").click()
+    nav(page).get_by_role("link", name="Primary User Recovery").click()
+    request = page.get_by_role("region", name=re.compile("110000001A"))
+    expect(request).to_contain_text("Matches the Primary User on record, mhughes")
+    no_axe_violations(page)
+    shot("recovery-queue")
+    request.get_by_label(re.compile("Reset the password")).check()
+    request.get_by_label(re.compile("Note")).fill("Called Eddy's front desk to confirm")
+    request.get_by_role("button", name="Decide").click()
+    expect(page.get_by_role("status")).to_contain_text("The password of mhughes was reset")
+    no_axe_violations(page)
+    mhughes.refresh_from_db()
+    assert mhughes.must_change_password
