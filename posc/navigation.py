@@ -108,6 +108,7 @@ def _entries(held: frozenset, is_active: bool, is_agency_staff: bool) -> tuple[N
                     NavEntry("Reissue a PIN Letter", reverse("agency:letters")),
                     NavEntry("Primary User Changes", reverse("agency:change_requests")),
                     NavEntry("Primary User Recovery", reverse("agency:recovery")),
+                    NavEntry("Provider Types", reverse("agency:provider_types")),
                     NavEntry("Users", reverse("agency:users")),
                     NavEntry("Broadcast Messages", reverse("agency:broadcasts")),
                     NavEntry("Agency Administration", reverse("admin:index")),

@@ -250,3 +250,19 @@ class RecoveryDecisionForm(forms.Form):
                 if not data.get(name):
                     self.add_error(name, "Needed to issue the letter: the person who will register as Primary User.")
         return data
+
+
+class OrganizationSearchForm(forms.Form):
+    q = NFCCharField(label="Organization name", max_length=200)
+
+
+class ProviderTypeForm(forms.Form):
+    """SV-06: the organization's provider traits, which decide what may be granted (SV-02)."""
+
+    is_long_term_care = forms.BooleanField(label="Long-term care provider (Manage MMQ)", required=False)
+    is_pace = forms.BooleanField(label="PACE provider (Manage SCO and PACE Members)", required=False)
+    is_sco = forms.BooleanField(label="SCO provider (Manage SCO and PACE Members)", required=False)
+    confirm = forms.BooleanField(
+        label="I understand that services no longer grantable are removed from every user at once.",
+        error_messages={"required": "Confirm that the services no longer grantable are removed at once (SV-06)."},
+    )

@@ -21,13 +21,15 @@ from posc.policy import PolicyViolation
 from subordinates import dormancy
 from subordinates import services as subordinate_services
 
-from . import authority, recovery, registration, services
+from . import authority, provider_type, recovery, registration, services
 from .agency_forms import (
     AddPidSlForm,
     BroadcastForm,
     ChangeDecisionForm,
     EnrollForm,
     LetterForm,
+    OrganizationSearchForm,
+    ProviderTypeForm,
     RecoveryDecisionForm,
     UserActionForm,
     UserSearchForm,
@@ -39,6 +41,7 @@ from .models import (
     PrimaryChangeRequest,
     RecoveryRequest,
     RegistrationThrottle,
+    Service,
 )
 
 PAGE_SIZE = 25
@@ -299,6 +302,54 @@ class RecoveryQueueView(AgencyRequiredMixin, View):
         except ValidationError as exc:
             return _result(request, "", refused=exc, back=back)
         return _result(request, f"The recovery request for {filed.pidsl_code} was declined.", back=back)
+
+
+class ProviderTypesView(AgencyRequiredMixin, View):
+    """SV-06: find the organization whose provider type changes."""
+
+    def get(self, request):
+        form = OrganizationSearchForm(request.GET or None)
+        page = None
+        if form.is_bound and form.is_valid():
+            found = Organization.objects.filter(name__icontains=form.cleaned_data["q"].strip()).order_by("name")
+            page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(request, "agency/provider_types.html", {"form": form, "page": page})
+
+
+class ProviderTypeView(AgencyRequiredMixin, View):
+    """SV-06: one organization's provider type, what its users hold that depends on it, and the change."""
+
+    def _page(self, request, organization, form=None, status=200):
+        form = form or ProviderTypeForm(initial={name: getattr(organization, name) for name in provider_type.TRAITS})
+        held = provider_type.holders_by_service(organization)
+        labels = dict(Service.objects.filter(code__in=held).values_list("code", "label"))
+        context = {
+            "organization": organization,
+            "form": form,
+            "held": sorted((labels[code], n) for code, n in held.items()),
+        }
+        return render(request, "agency/provider_type.html", context, status=status)
+
+    def get(self, request, org):
+        return self._page(request, get_object_or_404(Organization, pk=org))
+
+    def post(self, request, org):
+        organization = get_object_or_404(Organization, pk=org)
+        form = ProviderTypeForm(request.POST)
+        if not form.is_valid():
+            return self._page(request, organization, form, status=400)
+        traits = {name: form.cleaned_data[name] for name in provider_type.TRAITS}
+        back = reverse("agency:provider_type", args=[organization.pk])
+        try:
+            done = provider_type.provider_type_change(actor=request.user, organization=organization, **traits)
+        except ValidationError as exc:
+            return _result(request, "", refused=exc, back=back)
+        message = (
+            f"The provider type of {organization.name} was changed. "
+            f"Services removed from {done['revoked_links']} user link(s); "
+            f"{done['granted_links']} Primary User and backup link(s) given the services it now allows."
+        )
+        return _result(request, message, back=back)
 
 
 class UsersView(AgencyRequiredMixin, View):

@@ -524,6 +524,32 @@ def held_allowed_q(prefix: str = "") -> Q:
     )
 
 
+def provider_type_grants() -> QuerySet:
+    """The grants (rows of Access.services.through) of services that depend on the provider type
+    (SV-02), on open links: what a provider-type change can take (SV-06)."""
+    return Access.services.through.objects.filter(
+        service__constraint__in=[catalog.PACE_SCO_ONLY, catalog.LTC_ONLY], access__ended_at__isnull=True
+    )
+
+
+def ineligible_grants() -> QuerySet:
+    """The open links' grants SV-02 refuses at their organization's provider type (SV-02's finding)."""
+    return provider_type_grants().exclude(grant_allowed_q())
+
+
+def grant_allowed_q() -> Q:
+    """SV-02's provider-type test (service_allowed's pace_sco and ltc) as a filter on one grant, a
+    row of Access.services.through: its service against its link's organization."""
+    org = "access__pidsl__organization__"
+    pace_sco = Q(**{f"{org}is_pace": True}) | Q(**{f"{org}is_sco": True})
+    ltc = Q(**{f"{org}is_long_term_care": True})
+    return (
+        ~Q(service__constraint__in=[catalog.PACE_SCO_ONLY, catalog.LTC_ONLY])
+        | Q(service__constraint=catalog.PACE_SCO_ONLY) & pace_sco
+        | Q(service__constraint=catalog.LTC_ONLY) & ltc
+    )
+
+
 def check_services(*, pidsl: PidSl, role: str, services: list[Service]) -> list[Service]:
     """Check a set of services for one user at one PID/SL; return it in catalog order.
 

@@ -279,6 +279,7 @@ class Notification(models.Model):
         DORMANT_PRIMARY = "dormant_primary", "A Primary User has not signed in"
         LINK_ENDING = "link_ending", "A link of an outside user ends soon"
         RECOVERY = "recovery", "A Primary User asked MassHealth to recover their access"
+        SERVICES_REVOKED = "services_revoked", "Services were revoked when the provider type changed"
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="notifications")
     # Set for a message to one person (a compliance officer, agency staff); empty means the

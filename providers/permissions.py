@@ -134,3 +134,23 @@ def object_permissions_revoke_users(user_ids) -> None:
                 [USER_PERMISSIONS_LOCK, user_ids],
             )
     PidSlUserObjectPermission.objects.filter(user_id__in=user_ids).delete()
+
+
+def object_permissions_revoke_services(*, pidsl_ids, codes, user_ids) -> int:
+    """SV-06: the permissions of services no longer grantable at these PID/SLs, for the users who
+    held them, in one DELETE under each user's derivation lock (taken in id order)."""
+    user_ids = sorted(set(user_ids))
+    if not user_ids:
+        return 0
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, id) FROM unnest(%s::int[]) AS id ORDER BY id",
+                [USER_PERMISSIONS_LOCK, user_ids],
+            )
+    stale = PidSlUserObjectPermission.objects.filter(
+        content_object_id__in=pidsl_ids,
+        permission__codename__in=[catalog.permission_codename(code) for code in codes],
+    )
+    deleted, _ = stale.delete()
+    return deleted

@@ -138,6 +138,8 @@ EXPECTED = {
     "agency:letters": allow(AGENCY, AGENCY),  # PU-08: a new PIN letter (PU-06 refuses one where a Primary is)
     "agency:change_requests": allow(AGENCY, AGENCY),
     "agency:recovery": allow(AGENCY, AGENCY),  # PU-08: the queue and its decisions
+    "agency:provider_types": allow(AGENCY),  # SV-06: find the organization
+    "agency:provider_type": allow(AGENCY, AGENCY),  # SV-06: revokes what the new type does not allow
     "agency:users": allow(AGENCY),
     "agency:user_action": allow(NOBODY, AGENCY),
     "agency:broadcasts": allow(AGENCY, AGENCY),
@@ -291,6 +293,7 @@ PAYLOADS = {
     },
     "agency:change_requests": lambda w: {"request_id": w.change_request.pk, "decision": "approve"},
     "agency:recovery": lambda w: {"request_id": w.recovery.pk, "decision": "decline", "note": "Not confirmed"},
+    "agency:provider_type": lambda w: {"is_pace": "on", "confirm": "on"},
     "providers:recovery": lambda w: {
         "pidsl": w.cast.pidsl_a.code,
         "first_name": "Nora",

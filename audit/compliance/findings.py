@@ -60,6 +60,7 @@ RULES: dict[str, Rule] = {
         Rule("PU-07", "Primary User of too many PID/SLs", MEDIUM),
         Rule("US-07", "User not signed in for the inactivity window", MEDIUM),
         Rule("US-08", "Signs of a shared user ID", HIGH),
+        Rule("SV-02", "Service held where the provider type does not allow it", HIGH),
         Rule("SV-04", "Subordinate holding every grantable service", MEDIUM),
         Rule("SV-05", "Subordinate linked to too many PID/SLs", MEDIUM),
         Rule("AR-03", "Overdue access review", HIGH),
@@ -340,6 +341,26 @@ def us08_shared_user_ids(org_ids, now: datetime) -> Matches:
     return Matches(_first_per_user(links), finding)
 
 
+def sv02_ineligible_grants(org_ids, now: datetime) -> Matches:
+    # SV-06 revokes these when a provider type changes; anything left (a restore, a write around the
+    # services) is shown here: open links holding a grant authority's SV-02 test refuses.
+    ineligible = authority.ineligible_grants().values("access_id")
+    links = _open_links_at(org_ids).filter(pk__in=ineligible)
+
+    def finding(access: Access) -> Finding:
+        return _finding(
+            "SV-02",
+            access.pidsl.organization_id,
+            f"{_who(access.user)} holds a service that {access.pidsl.code}'s provider type does not allow.",
+            "Remove the service from the user, or correct the organization's provider type (SV-06).",
+            pidsl=access.pidsl,
+            user=access.user,
+            fix_url=_update_url(access),
+        )
+
+    return Matches(links, finding)
+
+
 def sv04_full_access(org_ids, now: datetime) -> Matches:
     # How many services a subordinate may hold for each provider type, and the same test said in SQL
     # for the services each link holds: both authority's (SV-02, PU-04).
@@ -442,6 +463,7 @@ RULE_CHECKS = (
     pu07_primary_of_many,
     us07_inactive_users,
     us08_shared_user_ids,
+    sv02_ineligible_grants,
     sv04_full_access,
     sv05_linked_to_many,
     ar03_overdue_reviews,

@@ -168,3 +168,28 @@ def test_mhughes_cannot_sign_in_asks_for_recovery_and_agency_resets_her_password
     no_axe_violations(page)
     mhughes.refresh_from_db()
     assert mhughes.must_change_password
+
+
+def test_agency_changes_a_provider_type_and_the_ineligible_services_go(page, sign_in, shot, demo):
+    """SV-06 in the browser: the organization found by name, what its users hold, the confirmation."""
+    from tests.browser.conftest import no_axe_violations
+
+    sign_in("agency.admin")
+    nav(page).get_by_role("link", name="MassHealth Agency").click()
+    nav(page).get_by_role("link", name="Provider Types").click()
+    page.get_by_label("Organization name").fill("Eddy")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="Eddy's Group Practice").click()
+    expect(page.get_by_role("heading", name="Provider type of Eddy's Group Practice")).to_be_visible()
+    no_axe_violations(page)
+    page.get_by_role("button", name="Change the provider type").click()
+    expect(page.get_by_text("Confirm that the services no longer grantable are removed at once")).to_be_visible()
+    no_axe_violations(page)
+    page.get_by_label(re.compile("PACE provider")).check()
+    page.get_by_label(re.compile("I understand")).check()
+    shot("provider-type")
+    page.get_by_role("button", name="Change the provider type").click()
+    expect(page.get_by_role("status")).to_contain_text("The provider type of Eddy's Group Practice was changed")
+    no_axe_violations(page)
+    primary = Access.objects.open().get(pidsl__provider_id="110000001", pidsl__service_location="A", role="primary")
+    assert primary.services.filter(code="sco_pace_members").exists()  # PU-05
