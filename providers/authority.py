@@ -209,6 +209,37 @@ def end_link_refusal(access: Access) -> PolicyViolation | None:
     return None
 
 
+def offboard_links(actor, user) -> QuerySet:
+    """The links an off-boarding by the actor ends: the user's open links at every PID/SL the
+    actor administers (PU-04), in PID/SL order."""
+    return (
+        Access.objects.open()
+        .filter(user=user, pidsl_id__in=administered_pidsl_ids(actor))
+        .select_related("pidsl")
+        .order_by("pidsl__provider_id", "pidsl__service_location")
+    )
+
+
+def offboard_refusal(actor, user, links) -> NotAuthorized | PolicyViolation | None:
+    """Why the actor may not off-board the user with these links (offboard_links), or None: they
+    administer no PID/SL the user is linked to (PU-04), or the user is Primary User at one (PU-06)."""
+    if not links:
+        return NotAuthorized(
+            _("%(user)s is linked to no PID/SL you administer (PU-04).") % {"user": user.username}, rule="PU-04"
+        )
+    primary = next((link for link in links if link.role == PRIMARY), None)
+    if primary is not None:
+        return PolicyViolation(
+            "PU-06",
+            _(
+                "%(user)s is still the Primary User of %(pidsl)s. A Primary User leaves once a replacement is "
+                "approved: file a Primary User change first."
+            )
+            % {"user": user.username, "pidsl": primary.pidsl.code},
+        )
+    return None
+
+
 def require_administrator(actor, pidsl: PidSl) -> Access:
     """The actor is the Primary User or backup Primary User of this PID/SL (PU-04)."""
     require_active(actor)

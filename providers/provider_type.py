@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
-from audit.services import audit_event, audit_record, audit_records
+from audit.services import audit_event, audit_records
 
 from . import authority
 from .models import Access, Notification, Organization, Service
@@ -68,17 +68,23 @@ def provider_type_change(*, actor, organization: Organization, **traits: bool) -
     for name, value in after.items():
         setattr(organization, name, value)
     organization.save(update_fields=list(TRAITS))
-    audit_record(
-        action=AuditEvent.Action.ORG_UPDATE,
-        actor=actor,
-        organization=organization,
-        before=before,
-        after=after,
-        detail=f"provider type changed (SV-06): services no longer grantable {', '.join(taken) or 'none'}",
-    )
-    revoked = _revoke(actor, organization, taken)
-    granted = _give_administrators(actor, organization, given)
+    records = [
+        audit_event(
+            action=AuditEvent.Action.ORG_UPDATE,
+            actor=actor,
+            organization=organization,
+            before=before,
+            after=after,
+            detail=f"provider type changed (SV-06): services no longer grantable {', '.join(taken) or 'none'}",
+        )
+    ]
+    revoked = _revoke(actor, organization, taken, records)
+    granted = _give_administrators(actor, organization, given, records)
     _notify(organization, revoked, taken)
+    # The records last: writing them holds the audit chain's lock, which every signing-in user's
+    # record waits for, until this transaction ends; the work above never held it.
+    for start in range(0, len(records), BATCH):
+        audit_records(records[start : start + BATCH])
     return {
         "revoked_links": len(revoked),
         "revoked_grants": sum(len(codes) for codes in revoked.values()),
@@ -87,8 +93,9 @@ def provider_type_change(*, actor, organization: Organization, **traits: bool) -
     }
 
 
-def _revoke(actor, organization: Organization, taken: list[str]) -> dict:
-    """Every open link's grants of the services taken: {link: codes}, one audit record per link."""
+def _revoke(actor, organization: Organization, taken: list[str], records: list) -> dict:
+    """Every open link's grants of the services taken: {link: codes}; one audit record per link
+    is added to ``records``."""
     if not taken:
         return {}
     through = Access.services.through
@@ -110,7 +117,7 @@ def _revoke(actor, organization: Organization, taken: list[str]) -> dict:
     object_permissions_revoke_services(
         pidsl_ids=organization.pidsls.values("pk"), codes=taken, user_ids=[link.user_id for link in revoked]
     )
-    records = [
+    records += [
         audit_event(
             action=AuditEvent.Action.SERVICES_CHANGE,
             actor=actor,
@@ -123,12 +130,10 @@ def _revoke(actor, organization: Organization, taken: list[str]) -> dict:
         )
         for link, taken_codes in revoked.items()
     ]
-    for start in range(0, len(records), BATCH):
-        audit_records(records[start : start + BATCH])
     return revoked
 
 
-def _give_administrators(actor, organization: Organization, given: list[str]) -> int:
+def _give_administrators(actor, organization: Organization, given: list[str], records: list) -> int:
     """PU-05: the Primary Users and backups hold every service the PID/SL now allows."""
     if not given:
         return 0
@@ -146,19 +151,18 @@ def _give_administrators(actor, organization: Organization, given: list[str]) ->
     )
     for link in links:
         object_permissions_sync(user=link.user, pidsl=link.pidsl)
-    audit_records(
-        [
-            audit_event(
-                action=AuditEvent.Action.SERVICES_CHANGE,
-                actor=actor,
-                target_user=link.user,
-                pidsl=link.pidsl,
-                after={"granted": given},
-                detail="granted: the Primary User and backup hold every service the PID/SL allows (PU-05, SV-06)",
-            )
-            for link in links
-        ]
-    )
+    records += [
+        audit_event(
+            action=AuditEvent.Action.SERVICES_CHANGE,
+            actor=actor,
+            target_user=link.user,
+            pidsl=link.pidsl,
+            organization=organization,
+            after={"granted": given},
+            detail="granted: the Primary User and backup hold every service the PID/SL allows (PU-05, SV-06)",
+        )
+        for link in links
+    ]
     return len(links)
 
 

@@ -191,3 +191,9 @@ class KeepUsersForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["users"].choices = choices
         self.fields["users"].error_messages["invalid_choice"] = "That user is not on this list any more."
+
+
+class OffboardForm(forms.Form):
+    """Off-board: the links always end; deactivation when the home organization's administrator asks."""
+
+    deactivate = forms.BooleanField(required=False)

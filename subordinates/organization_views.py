@@ -18,8 +18,8 @@ from providers import authority
 from providers import services as provider_services
 from providers.models import ComplianceAssignment, Organization
 
-from . import dormancy, selectors, services
-from .forms import ComplianceActionForm, KeepUsersForm, ReasonForm
+from . import dormancy, offboarding, selectors, services
+from .forms import ComplianceActionForm, KeepUsersForm, OffboardForm, ReasonForm
 from .mixins import OrganizationAdministratorMixin, refuse
 
 PAGE_SIZE = 25
@@ -41,7 +41,11 @@ class OrganizationUsersView(OrganizationAdministratorMixin, View):
         # users are the organization's own (owns), their roles come with their links (LK-03, US-05,
         # US-06, PU-06). No rule is restated in the template.
         actor, owns = request.user, organization.pk in self.organization_ids
+        administered = set(authority.administered_pidsl_ids(actor).values_list("pidsl_id", flat=True))
         for u in page.object_list:
+            # Off-boarding ends the links at the PID/SLs the actor administers (offboard_links).
+            mine = [link for link in u.open_links if link.pidsl_id in administered]
+            u.may_offboard = u.pk != actor.pk and authority.offboard_refusal(actor, u, mine) is None
             roles = {link.role for link in u.open_links}
             facts = {"owns": owns, "roles": roles}
             u.may_unlock = u.username in locked and authority.may_act_on_account(actor, u, authority.UNLOCK, **facts)
@@ -87,6 +91,43 @@ class OrganizationUserActionView(OrganizationAdministratorMixin, View):
 
     def act(self, request, target) -> str:
         raise NotImplementedError
+
+
+class OffboardView(OrganizationAdministratorMixin, View):
+    """One-action off-boarding of a person who left: the confirmation lists every PID/SL the actor
+    administers where the person is linked, and offers deactivation to the home organization's
+    administrators (subordinates/offboarding.py)."""
+
+    def _target(self, user_id):
+        return get_object_or_404(User.objects.select_related("home_organization"), pk=user_id)
+
+    def get(self, request, user_id):
+        target = self._target(user_id)
+        links = list(authority.offboard_links(request.user, target))
+        refusal = authority.offboard_refusal(request.user, target, links)
+        if refusal is not None:
+            return screens.refusal(request, refusal, close_url=reverse("subordinates:users"), target_user=target)
+        context = {
+            "target": target,
+            "links": links,
+            "may_deactivate": target.is_active
+            and authority.may_act_on_account(request.user, target, authority.DEACTIVATE),
+        }
+        return render(request, "subordinates/offboard.html", context)
+
+    def post(self, request, user_id):
+        target = self._target(user_id)
+        close_url = reverse("subordinates:users")
+        form = OffboardForm(request.POST)
+        deactivate = form.is_valid() and form.cleaned_data["deactivate"]
+        try:
+            done = offboarding.offboard(actor=request.user, user=target, deactivate=deactivate)
+        except ValidationError as exc:
+            return screens.refusal(request, exc, close_url=close_url, target_user=target)
+        message = f"{target.display_name} ({target.username}) was removed from {', '.join(done['ended'])}."
+        if done["deactivated"]:
+            message += " The user ID was deactivated."
+        return screens.confirmation(request, message, close_url=close_url)
 
 
 class UserStatusView(OrganizationUserActionView):

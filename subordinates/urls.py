@@ -26,6 +26,7 @@ urlpatterns = [
         organization_views.UserStatusView.as_view(action="unlock"),
         name="unlock",
     ),
+    path("users/<int:user_id>/offboard/", organization_views.OffboardView.as_view(), name="offboard"),
     path(
         "users/<int:user_id>/compliance/",
         organization_views.ComplianceOfficerView.as_view(),

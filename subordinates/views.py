@@ -160,6 +160,12 @@ class UpdateSubordinateView(PidSlAdministratorMixin, View):
                     owns=True if access.user.home_organization_id == self.pidsl.organization_id else None,
                 ),
                 "remove_refusal": authority.end_link_refusal(access),
+                # Off-board: every PID/SL the actor administers where this person is linked, at once.
+                "may_offboard": authority.end_link_refusal(access) is None
+                and authority.offboard_refusal(
+                    self.request.user, access.user, list(authority.offboard_links(self.request.user, access.user))
+                )
+                is None,
             },
             status=status,
         )

@@ -112,7 +112,9 @@ EXPECTED = {
     "subordinates:users": allow(ANY_ADMIN),
     "subordinates:deactivate": allow(NOBODY, ORG_ADMINS),
     "subordinates:reactivate": allow(NOBODY, ORG_ADMINS),
-    "subordinates:unlock": allow(NOBODY, ORG_ADMINS),  # LK-03: carol's home organization's administrators
+    "subordinates:unlock": allow(NOBODY, ORG_ADMINS),
+    # Off-board carol (issue 17): the administrators of a PID/SL she is linked to (A: alice, bob).
+    "subordinates:offboard": allow(PIDSL_ADMINS, PIDSL_ADMINS),  # LK-03: carol's home organization's administrators
     "subordinates:compliance_officer": allow(NOBODY, {"alice", "dave"}),  # the organization's Primary Users
     "subordinates:notifications": allow(ANY_ADMIN | {"compliance", "agency"}),
     # US-09 Keep these users: each administrator reads their own organization's list (erin hers);

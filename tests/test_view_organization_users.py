@@ -14,8 +14,8 @@ User = get_user_model()
 USERS = url("users")
 
 # Session, user, administered organizations, organizations, count, page, links prefetch,
-# navigation, session save (in a savepoint): none of them per row.
-MAX_QUERIES = 16
+# navigation, session save (in a savepoint), the administered PID/SLs (Off-board): none per row.
+MAX_QUERIES = 17
 
 
 @pytest.fixture

@@ -179,8 +179,9 @@ def test_taking_a_service_from_the_backup_is_refused(client, cast):
 # The page and a Submit that changes services, in queries, whatever the size of the PID/SL (issue 6:
 # Update Subordinate + Submit at a PID/SL of 20,000 subordinates). Submit's service transaction is a
 # savepoint here (inside the test's transaction): two of its queries. The page's sixth query reads
-# the subordinate's roles anywhere, for whether Reset Password is offered (US-05: not an administrator's).
-PAGE_QUERIES = 6
+# the subordinate's roles anywhere, for whether Reset Password is offered (US-05: not an administrator's);
+# the seventh their links at the PID/SLs the reader administers, for whether Off-board is offered.
+PAGE_QUERIES = 7
 SUBMIT_QUERIES = 20
 
 
