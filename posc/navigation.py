@@ -89,6 +89,8 @@ def _entries(held: frozenset, is_active: bool, is_agency_staff: bool) -> tuple[N
     if is_active and oversight:
         entries.append(NavEntry("Audit Trail", reverse("audit:trail")))
         entries.append(NavEntry("Compliance", reverse("compliance:index")))
+        if authority.reads_program(compliance_officer=COMPLIANCE_OFFICER in held, agency=is_agency_staff):
+            entries.append(NavEntry("Program View", reverse("compliance:program")))
         entries.append(NavEntry("Access Reviews", reverse("reviews:index")))
         if not administers:
             # Compliance officers and agency staff receive review escalations (AR-03) here.

@@ -754,6 +754,18 @@ def compliance_organization_ids(user) -> set[int]:
     )
 
 
+def reads_program(*, compliance_officer: bool, agency: bool) -> bool:
+    """The program view (issue 17): MassHealth staff over every organization, a compliance officer
+    over theirs (viewable_organization_ids says which); from facts the caller holds (navigation)."""
+    return agency or compliance_officer
+
+
+def may_read_program(user) -> bool:
+    if user is None or not user.is_active:
+        return False
+    return reads_program(compliance_officer=is_compliance_officer(user), agency=is_agency(user))
+
+
 def is_compliance_officer(user) -> bool:
     return user.compliance_assignments.filter(ended_at__isnull=True).exists()
 

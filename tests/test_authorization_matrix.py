@@ -141,6 +141,8 @@ EXPECTED = {
     "agency:change_requests": allow(AGENCY, AGENCY),
     "agency:recovery": allow(AGENCY, AGENCY),  # PU-08: the queue and its decisions
     "agency:provider_types": allow(AGENCY),  # SV-06: find the organization
+    "compliance:program": allow({"compliance", "agency"}),  # issue 17: the program view
+    "compliance:program_csv": allow({"compliance", "agency"}),
     "agency:provider_type": allow(AGENCY, AGENCY),  # SV-06: revokes what the new type does not allow
     "agency:users": allow(AGENCY),
     "agency:user_action": allow(NOBODY, AGENCY),

@@ -144,7 +144,7 @@ def test_navigation_offers_compliance_to_its_readers(client, cast, reader, shown
 # the answer in the session for a minute), the organization and who may read it (3), the rules (a
 # count each, and the first findings of those that have any: at most 16), the reader's PID/SLs, the
 # last snapshot, the navigation and the session save.
-MAX_QUERIES = 22
+MAX_QUERIES = 23  # 22 before SV-02's finding (issue 17): one count more
 
 
 def test_queries_do_not_grow_with_the_organization(client, cast, django_assert_max_num_queries):

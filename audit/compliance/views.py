@@ -5,10 +5,13 @@ Each rule shows its count and its first findings; a rule with more has its own p
 Readers are those of audit/access.py. A fix link shows only to those who administer the
 finding's PID/SL: a compliance officer or agency staff reads the same findings as text."""
 
+from dataclasses import replace
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views import View
 
 from posc import screens
@@ -16,8 +19,11 @@ from providers import authority
 from providers.models import Organization
 
 from ..access import OrganizationViewerMixin
-from ..models import FindingSnapshot
+from ..models import AuditEvent, FindingSnapshot
+from ..services import audit_record
+from . import program
 from .findings import RULES, matches_for_organization, rule_matches
+from .forms import ProgramFilterForm
 
 PAGE_SIZE = 25
 # Findings a rule shows on the organization's page before "Show all".
@@ -82,3 +88,61 @@ class ComplianceRuleView(OrganizationViewerMixin, View):
                 "rows": [(f, authority.may_fix(f, fixable)) for f in page.object_list],
             },
         )
+
+
+class ProgramReaderMixin(LoginRequiredMixin):
+    """MassHealth staff and compliance officers (authority.may_read_program); ``self.filters`` and
+    ``self.organizations`` are the list the page or the CSV shows, or the form's errors a 400."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not authority.may_read_program(request.user):
+            screens.refuse(
+                request, "The program view is for MassHealth staff and compliance officers.", detail="program view"
+            )
+        self.form = ProgramFilterForm(request.GET or None)
+        if self.form.is_bound and not self.form.is_valid():
+            return render(request, "audit/program.html", {"form": self.form, "rules": RULES}, status=400)
+        self.today = timezone.localdate()
+        self.filters = program.Filters(**(self.form.cleaned_data if self.form.is_bound else {}))
+        self.organizations = program.program_organizations(request.user, self.filters, self.today)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ProgramView(ProgramReaderMixin, View):
+    """Every organization the reader oversees, with its review status, weak PID/SLs, findings by
+    rule and this month's dormancy losses; filter, sort, page, export (audit/compliance/program.py)."""
+
+    def get(self, request):
+        # The status counts are of the list without its own status filter: what each choice would show.
+        counted = program.program_organizations(request.user, replace(self.filters, status=""), self.today)
+        page = Paginator(self.organizations, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = program.enrich(list(page.object_list), self.today)
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {
+            "form": self.form,
+            "page": page,
+            "rows": rows,
+            "rules": RULES,
+            "counts": [(key, program.STATUSES[key], n) for key, n in program.status_counts(counted).items()],
+            "query": query.urlencode(),
+        }
+        return render(request, "audit/program.html", context)
+
+
+class ProgramExportView(ProgramReaderMixin, View):
+    """The program view's list as CSV, streamed a batch of organizations at a time; audited (AU-01)."""
+
+    def get(self, request):
+        filters, orgs, today = self.filters, self.organizations, self.today
+        audit_record(
+            action=AuditEvent.Action.REPORT_DOWNLOAD,
+            actor=request.user,
+            organization=request.user.home_organization,
+            after={"report": "program", "filters": {k: v for k, v in vars(filters).items() if v}},
+        )
+        response = StreamingHttpResponse(program.csv_lines(orgs, today), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="program-{today:%Y-%m-%d}.csv"'
+        return response

@@ -193,3 +193,24 @@ def test_agency_changes_a_provider_type_and_the_ineligible_services_go(page, sig
     no_axe_violations(page)
     primary = Access.objects.open().get(pidsl__provider_id="110000001", pidsl__service_location="A", role="primary")
     assert primary.services.filter(code="sco_pace_members").exists()  # PU-05
+
+
+def test_agency_reads_the_program_view_filters_overdue_and_drills_down(page, sign_in, shot, demo):
+    """Issue 17: the program-wide view, its counts, a filter, the CSV and the drill-down, with axe."""
+    from tests.browser.conftest import no_axe_violations
+
+    sign_in("agency.admin")
+    nav(page).get_by_role("link", name="Program View").click()
+    expect(page.get_by_role("heading", name="Program view")).to_be_visible()
+    no_axe_violations(page)
+    shot("program")
+    page.get_by_label("Review", exact=True).select_option(label="Overdue")
+    page.get_by_role("button", name="Search").click()
+    row = page.get_by_role("row").filter(has_text="Eddy's Group Practice")
+    expect(row).to_contain_text("days overdue")
+    no_axe_violations(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    assert download.value.suggested_filename.startswith("program-")
+    row.get_by_role("link", name="Eddy's Group Practice").click()
+    expect(page.get_by_role("heading", name=re.compile("Compliance"))).to_be_visible()
