@@ -114,9 +114,10 @@ def _kind_q(kind: str) -> Q:
 
 
 def status_counts(orgs: QuerySet[Organization]) -> dict[str, int]:
-    """How many of the listed organizations are in each review status: one aggregate query."""
-    counts = orgs.order_by().aggregate(**{key: Count("pk", filter=Q(review_status=key)) for key in STATUSES})
-    return {key: counts[key] for key in STATUSES}
+    """How many of the listed organizations are in each review status: one grouped query, the
+    status worked out once a row (a FILTER per status repeated its subqueries five times)."""
+    grouped = dict(orgs.order_by().values("review_status").annotate(n=Count("pk")).values_list("review_status", "n"))
+    return {key: grouped.get(key, 0) for key in STATUSES}
 
 
 def enrich(organizations: list[Organization], today: date) -> list[Organization]:
