@@ -170,6 +170,23 @@ def test_paging_keeps_the_filters(client, cast):
     assert len(client.get(TRAIL, {"actor": "alice", "page": 2}).context["page"].object_list) == 5
 
 
+def test_a_count_past_the_cap_says_more_than_and_pages_up_to_it(client, cast, monkeypatch):
+    """The agency's unfiltered trail (5,000,000 records) is never counted whole (posc/paging.py)."""
+    monkeypatch.setattr("posc.paging.TRAIL_COUNT_CAP", 20)
+    for n in range(30):
+        audit_record(action=Action.SIGN_IN, actor=cast.alice, detail=f"sign-in {n}")
+    client.force_login(cast.agency)
+
+    response = client.get(TRAIL, {"actor": "alice"})
+
+    assert response.context["page"].paginator.count == 20 and response.context["page"].paginator.capped
+    assert "more than 20: narrow the filters to reach older ones" in response.content.decode()
+    newest = response.context["page"].object_list[0]
+    assert newest.detail == "sign-in 29"  # the newest first, as before
+    exact = client.get(TRAIL, {"actor": "alice", "date_from": newest.at.date().strftime("%m/%d/%Y")})
+    assert exact.status_code == 200
+
+
 # The CSV export
 
 
