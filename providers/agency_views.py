@@ -270,6 +270,7 @@ class RecoveryQueueView(AgencyRequiredMixin, View):
         for filed in rows:
             filed.errors = form.errors if failed == str(filed.pk) else {}
             filed.values = form.data if failed == str(filed.pk) else {}
+            filed.offers = recovery.decisions_open(filed)
         context = {"page": page, "rows": rows, "decided": decided}
         return render(request, "agency/recovery.html", context, status=status)
 

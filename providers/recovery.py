@@ -185,12 +185,18 @@ def _decided(request: RecoveryRequest, actor, status: str, note: str, after: dic
     )
 
 
+def decisions_open(request: RecoveryRequest) -> dict[str, bool]:
+    """Which decisions a waiting request allows, for the queue to offer exactly those: a password
+    reset only where the identity matched, a new letter only for an enrolled PID/SL."""
+    return {"reset": request.matched_user_id is not None, "letter": request.pidsl_id is not None, "decline": True}
+
+
 @transaction.atomic
 def recovery_reset_password(*, actor, request: RecoveryRequest, note: str = "") -> str:
     """The matched Primary User gets a one-time temporary password (US-04, US-05); returned once."""
     authority.require_agency(actor)
     request = _open_request(request)
-    if request.matched_user is None:
+    if not decisions_open(request)["reset"]:
         raise PolicyViolation(
             "PU-08",
             _(
@@ -218,7 +224,7 @@ def recovery_issue_letter(*, actor, request: RecoveryRequest, first_name, last_n
     PU-08); returns (designation, PIN). The backup keeps administering meanwhile."""
     authority.require_agency(actor)
     request = _open_request(request)
-    if request.pidsl is None:
+    if not decisions_open(request)["letter"]:
         raise PolicyViolation("PU-08", _("No enrolled PID/SL has the code this request gives."), field="decision")
     pidsl_lock(request.pidsl_id)  # the PID/SL first, as every service that moves a role
     old = authority.holder_link(request.pidsl, authority.PRIMARY, lock=True)

@@ -163,3 +163,13 @@ def test_only_agency_staff_decide(client, cast, filed, who):
     assert db_snapshot() == before
     with pytest.raises(NotAuthorized):
         recovery.recovery_decline(actor=getattr(cast, who), request=filed, note="x")
+
+
+def test_the_queue_offers_only_the_decisions_the_request_allows(client, cast):
+    mismatch = _filed(client, alice_as_typed(cast, pin="0000"))[1]
+    client.force_login(cast.agency)
+    html = client.get(QUEUE_URL).content.decode()
+    section = html[html.index(f'id="recovery-{mismatch.pk}"') :]
+    section = section[: section.index("</section>")]
+    assert 'value="reset"' not in section and 'value="letter"' in section
+    assert recovery.decisions_open(mismatch) == {"reset": False, "letter": True, "decline": True}
