@@ -3,9 +3,19 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+from django.utils import timezone
 
+from audit.compliance import tallies
 from audit.models import AuditEvent
 from audit.services import audit_record
+
+
+def record_last_login(sender, request, user, **kwargs):
+    """Django's update_last_login, with the user's US-07 tallies kept (audit/compliance/tallies.py):
+    a sign-in moves each of the user's links to today's bucket."""
+    with tallies.tracking(user_ids=[user.pk], rules=[tallies.US07]):
+        user.last_login = timezone.now()
+        user.save(update_fields=["last_login"])
 
 
 @receiver(user_logged_in)

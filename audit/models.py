@@ -388,6 +388,32 @@ class FindingSnapshot(models.Model):
         return sum(self.counts.values())
 
 
+class FindingTally(models.Model):
+    """What the Compliance pages and the program view count a finding rule's matches from, kept in
+    the transaction of every change that can add or remove one (audit/compliance/tallies.py) and
+    rebuilt nightly, with any drift reported. For one organization and rule, how many links (or
+    users) fall in one bucket: the rule's threshold is applied when it is read, so a changed
+    setting or the passing of time needs no recount.
+
+    bucket: US-07, the Eastern day the link's user was last seen (its ordinal); PU-07 and SV-05, how
+    many PID/SLs the user holds; SV-02 and SV-04, 0."""
+
+    organization = models.ForeignKey(
+        "providers.Organization", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    rule = models.CharField(max_length=8)
+    bucket = models.IntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "rule", "bucket"], name="finding_tally_one_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} at organization {self.organization_id}, bucket {self.bucket}: {self.count}"
+
+
 class AuditCheckpoint(models.Model):
     """What each scheduled check of the chain found (ASVS 16.4.3): the next check compares with the
     newest checkpoint whose MAC holds, so records removed from the chain's end are noticed too. The

@@ -18,6 +18,7 @@ DAILY_JOBS: list[tuple[str, str]] = [
     ("Expiring links (LK-04): remind, end", "subordinates.link_dates.expiring_links_daily"),
     ("Compliance scan", "audit.compliance.tasks.compliance_scan_on"),
     ("Kept counts: recount, report drift", "audit.reviews.counts.review_counts_daily"),
+    ("Finding tallies: measure, report drift", "audit.compliance.tallies.finding_tallies_daily"),
 ]
 
 

@@ -9,6 +9,8 @@ from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from audit.compliance import tallies
+
 from . import authority
 from .models import Access, PidSl, Service
 from .permissions import object_permissions_revoke_ended, object_permissions_sync
@@ -71,27 +73,32 @@ def listed_links_recount() -> int:
     return PidSl.objects.update(listed_links=Coalesce(Subquery(counts), 0))
 
 
+# Every writer below keeps the finding tallies of the users it changes (audit/compliance/tallies.py).
+
+
 def access_open(*, user, pidsl: PidSl, role: str, services: list[Service], granted_by) -> Access:
-    access = Access.objects.create(
-        user=user,
-        pidsl=pidsl,
-        role=role,
-        granted_by=granted_by,
-        granted_at=timezone.now(),
-        sort_name=sort_name_for(user),
-    )
-    _listed_links_add(access, 1)
-    access.services.set(services)
+    with tallies.tracking(user_ids=[user.pk]):
+        access = Access.objects.create(
+            user=user,
+            pidsl=pidsl,
+            role=role,
+            granted_by=granted_by,
+            granted_at=timezone.now(),
+            sort_name=sort_name_for(user),
+        )
+        _listed_links_add(access, 1)
+        access.services.set(services)
     object_permissions_sync(user=user, pidsl=pidsl)
     return access
 
 
 def access_close(*, access: Access, ended_by, reason: str) -> None:
-    access.ended_at = timezone.now()
-    access.ended_by = ended_by
-    access.end_reason = reason[:200]
-    access.save(update_fields=["ended_at", "ended_by", "end_reason"])
-    _listed_links_add(access, -1)
+    with tallies.tracking(user_ids=[access.user_id]):
+        access.ended_at = timezone.now()
+        access.ended_by = ended_by
+        access.end_reason = reason[:200]
+        access.save(update_fields=["ended_at", "ended_by", "end_reason"])
+        _listed_links_add(access, -1)
     object_permissions_sync(user=access.user, pidsl=access.pidsl)
 
 
@@ -101,9 +108,9 @@ def access_close_many(*, access_ids, ended_by, reason: str):
     holds the PID/SLs' locks (pidsl_lock's order) and has checked the rules. ``access_ids`` is a
     subquery of Access ids; returns the links this call ended, as a QuerySet."""
     now = timezone.now()
-    Access.objects.filter(pk__in=access_ids, ended_at__isnull=True).update(
-        ended_at=now, ended_by=ended_by, end_reason=reason[:200]
-    )
+    ending = Access.objects.filter(pk__in=access_ids, ended_at__isnull=True)
+    with tallies.tracking(user_ids=ending.order_by().values_list("user_id", flat=True).distinct()):
+        ending.update(ended_at=now, ended_by=ended_by, end_reason=reason[:200])
     ended = Access.objects.filter(pk__in=access_ids, ended_at=now)
     # One grouped count, then one UPDATE joined to it. A correlated subquery per PID/SL re-ran the
     # selection of links for each row: minutes at the large organization's million links.
@@ -125,11 +132,15 @@ def access_services_replace(*, access: Access, services: list[Service]) -> None:
     current = {s.pk: s for s in access.services.all()}
     wanted = {s.pk for s in services}
     stale = [s for pk, s in current.items() if pk not in wanted]
-    if stale:
-        access.services.remove(*stale)
     missing = [s for s in services if s.pk not in current]
-    if missing:
-        access.services.add(*missing)
+    if not stale and not missing:
+        object_permissions_sync(user=access.user, pidsl=access.pidsl)
+        return
+    with tallies.tracking(user_ids=[access.user_id], rules=tallies.SERVICE_RULES):
+        if stale:
+            access.services.remove(*stale)
+        if missing:
+            access.services.add(*missing)
     object_permissions_sync(user=access.user, pidsl=access.pidsl)
 
 

@@ -19,6 +19,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.compliance import tallies
 from audit.models import AuditEvent
 from audit.services import audit_event, audit_records
 
@@ -65,9 +66,6 @@ def provider_type_change(*, actor, organization: Organization, **traits: bool) -
         return {"revoked_links": 0, "revoked_grants": 0, "granted_links": 0, "services_taken": []}
     taken = sorted(_allowed_codes(before, administrator=True) - _allowed_codes(after, administrator=True))
     given = sorted(_allowed_codes(after, administrator=True) - _allowed_codes(before, administrator=True))
-    for name, value in after.items():
-        setattr(organization, name, value)
-    organization.save(update_fields=list(TRAITS))
     records = [
         audit_event(
             action=AuditEvent.Action.ORG_UPDATE,
@@ -78,8 +76,13 @@ def provider_type_change(*, actor, organization: Organization, **traits: bool) -
             detail=f"provider type changed (SV-06): services no longer grantable {', '.join(taken) or 'none'}",
         )
     ]
-    revoked = _revoke(actor, organization, taken, records)
-    granted = _give_administrators(actor, organization, given, records)
+    # The SV-02 and SV-04 tallies of the organization follow the new type and the revocations.
+    with tallies.tracking(org_ids=[organization.pk], rules=tallies.SERVICE_RULES):
+        for name, value in after.items():
+            setattr(organization, name, value)
+        organization.save(update_fields=list(TRAITS))
+        revoked = _revoke(actor, organization, taken, records)
+        granted = _give_administrators(actor, organization, given, records)
     _notify(organization, revoked, taken)
     # The records last: writing them holds the audit chain's lock, which every signing-in user's
     # record waits for, until this transaction ends; the work above never held it.

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import sign_in_failures_clear
+from audit.compliance import tallies
 from audit.models import AuditEvent
 from audit.services import audit_event, audit_record, audit_records
 from posc.policy import PolicyViolation, check_seen
@@ -546,7 +547,11 @@ def _deactivate(users: list, *, actor, reason: str, linked_message: str) -> None
         return
     now = timezone.now()
     ids = [u.pk for u in users]
-    User.objects.filter(pk__in=ids).update(is_active=False, deactivated_at=now, session_epoch=F("session_epoch") + 1)
+    # US-07 leaves deactivated users out: their links leave its tallies (audit/compliance/tallies.py).
+    with tallies.tracking(user_ids=ids, rules=[tallies.US07]):
+        User.objects.filter(pk__in=ids).update(
+            is_active=False, deactivated_at=now, session_epoch=F("session_epoch") + 1
+        )
     for u in users:
         u.is_active, u.deactivated_at = False, now
     object_permissions_revoke_users(ids)
@@ -636,7 +641,8 @@ def user_reactivate(*, actor, user) -> None:
     # US-09: a reactivated user's not-signed-in clock starts again, or the next daily run would
     # deactivate a long-dormant user the day after.
     user.dormancy_restarted_at = timezone.now()
-    user.save(update_fields=["is_active", "deactivated_at", "dormancy_restarted_at"])
+    with tallies.tracking(user_ids=[user.pk], rules=[tallies.US07]):
+        user.save(update_fields=["is_active", "deactivated_at", "dormancy_restarted_at"])
     object_permissions_sync_user(user=user)
     audit_record(
         action=AuditEvent.Action.USER_REACTIVATE,

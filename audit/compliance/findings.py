@@ -9,7 +9,7 @@ queries however many PID/SLs, users and sign-ins an organization has.
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import (
@@ -113,8 +113,11 @@ class Matches:
         self.rows = rows  # a QuerySet, or a list of Findings already built
         self.to_finding = to_finding
         self.prepare = prepare
+        self.known_count = None  # the kept number (audit/compliance/tallies.py), when the page has it
 
     def count(self) -> int:
+        if self.known_count is not None:
+            return self.known_count
         return self.rows.count() if isinstance(self.rows, QuerySet) else len(self.rows)
 
     def __getitem__(self, window: slice) -> list[Finding]:
@@ -163,13 +166,36 @@ def _last_seen():
     return Coalesce("user__last_login", "granted_at")
 
 
-def _open_links_at(org_ids) -> QuerySet[Access]:
-    return (
-        Access.objects.open()
-        .filter(pidsl__organization_id__in=org_ids)
-        .select_related("user", "pidsl")
-        .order_by("pidsl__organization_id", "pidsl__provider_id", "pidsl__service_location", "user__username")
+def inactive_before(now: datetime) -> datetime:
+    """US-07 (and PU-03's inactive administrators): last seen before the start of the Eastern day
+    POSC_INACTIVITY_DAYS ago. Whole days, so a day's count holds all day and a link's bucket in the
+    kept tallies is the day it was last seen (audit/compliance/tallies.py)."""
+    day = timezone.localdate(now) - timedelta(days=settings.POSC_INACTIVITY_DAYS)
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _scope_q(org_ids, user_ids, prefix: str = "") -> Q:
+    q = Q()
+    if org_ids is not None:
+        q &= Q(**{f"{prefix}pidsl__organization_id__in": org_ids})
+    if user_ids is not None:
+        q &= Q(**{f"{prefix}user_id__in": user_ids})
+    return q
+
+
+def links_in(org_ids=None, user_ids=None) -> QuerySet[Access]:
+    """The open links a rule looks at: of these organizations and users (None: every one)."""
+    return Access.objects.open().filter(_scope_q(org_ids, user_ids))
+
+
+def _ordered(links: QuerySet[Access]) -> QuerySet[Access]:
+    return links.select_related("user", "pidsl").order_by(
+        "pidsl__organization_id", "pidsl__provider_id", "pidsl__service_location", "user__username"
     )
+
+
+def _open_links_at(org_ids) -> QuerySet[Access]:
+    return _ordered(links_in(org_ids))
 
 
 def _open_links_count(**filters) -> Subquery:
@@ -201,7 +227,7 @@ def pu03_backup_and_activity(org_ids, now: datetime) -> Matches:
 
 
 def _pu03_findings(org_ids, now: datetime) -> Iterator[Finding]:
-    cutoff = now - timedelta(days=settings.POSC_INACTIVITY_DAYS)
+    cutoff = inactive_before(now)
     administrators = defaultdict(dict)
     for access in (
         _open_links_at(org_ids).filter(role__in=authority.ADMINISTRATOR_ROLES).annotate(last_seen=_last_seen())
@@ -252,14 +278,18 @@ def _pu03_findings(org_ids, now: datetime) -> Iterator[Finding]:
             )
 
 
-def pu07_primary_of_many(org_ids, now: datetime) -> Matches:
-    limit = settings.POSC_PRIMARY_PIDSL_FINDING
-    primaries = (
-        _open_links_at(org_ids)
+def pu07_links(org_ids=None, user_ids=None) -> QuerySet[Access]:
+    """The Primary User links, each with ``held``: how many PID/SLs its user is Primary of."""
+    return (
+        links_in(org_ids, user_ids)
         .filter(role=authority.PRIMARY)
         .annotate(held=_open_links_count(role=authority.PRIMARY))
-        .filter(held__gt=limit)
     )
+
+
+def pu07_primary_of_many(org_ids, now: datetime) -> Matches:
+    limit = settings.POSC_PRIMARY_PIDSL_FINDING
+    primaries = _ordered(pu07_links(org_ids)).filter(held__gt=limit)
 
     def finding(access: Access) -> Finding:
         return _finding(
@@ -275,10 +305,15 @@ def pu07_primary_of_many(org_ids, now: datetime) -> Matches:
     return Matches(_first_per_user(primaries), finding)
 
 
+def us07_links(org_ids=None, user_ids=None) -> QuerySet[Access]:
+    """The links of active users, each with ``last_seen``. Deactivated users are left out: they
+    cannot sign in, and PU-03 reports deactivated administrators."""
+    return links_in(org_ids, user_ids).filter(user__is_active=True).annotate(last_seen=_last_seen())
+
+
 def us07_inactive_users(org_ids, now: datetime) -> Matches:
-    cutoff = now - timedelta(days=settings.POSC_INACTIVITY_DAYS)
-    # Deactivated users are left out: they cannot sign in, and PU-03 reports deactivated administrators.
-    links = _open_links_at(org_ids).filter(user__is_active=True).annotate(last_seen=_last_seen())
+    cutoff = inactive_before(now)
+    links = _ordered(us07_links(org_ids))
 
     def finding(access: Access) -> Finding:
         primary = access.role == authority.PRIMARY
@@ -298,6 +333,26 @@ def us07_inactive_users(org_ids, now: datetime) -> Matches:
 
 
 def us08_shared_user_ids(org_ids, now: datetime) -> Matches:
+    links = _us08_links(org_ids, now)
+
+    def finding(access: Access) -> Finding:
+        when = timezone.localtime(access.shared_at)
+        return _finding(
+            "US-08",
+            access.pidsl.organization_id,
+            f"{_who(access.user)} signed in from different addresses within {SHARED_ID_WINDOW.seconds // 60} "
+            f"minutes on {when:%m/%d/%Y at %H:%M}.",
+            "Ask the user whether someone else used their user ID; reset the password, or give each person "
+            "their own user ID (US-01).",
+            pidsl=access.pidsl,
+            user=access.user,
+            fix_url=_update_url(access),
+        )
+
+    return Matches(_first_per_user(links), finding)
+
+
+def _us08_links(org_ids, now: datetime) -> QuerySet[Access]:
     """One query: a correlated self-join of the sign-in records (see SHARED_ID_WINDOW).
 
     A sign-in counts when the same user signed in again from another address within the window
@@ -317,35 +372,25 @@ def us08_shared_user_ids(org_ids, now: datetime) -> Matches:
     # Only the links of users with such a pair are looked at: the recent sign-ins are few, an
     # organization's links can be a million.
     shared = sign_ins.filter(Exists(from_elsewhere)).values("actor_id")
-    links = (
+    return (
         _open_links_at(org_ids)
         .filter(user_id__in=shared)
         .annotate(shared_at=Subquery(latest_overlap))
         .filter(shared_at__isnull=False)
     )
 
-    def finding(access: Access) -> Finding:
-        when = timezone.localtime(access.shared_at)
-        return _finding(
-            "US-08",
-            access.pidsl.organization_id,
-            f"{_who(access.user)} signed in from different addresses within {SHARED_ID_WINDOW.seconds // 60} "
-            f"minutes on {when:%m/%d/%Y at %H:%M}.",
-            "Ask the user whether someone else used their user ID; reset the password, or give each person "
-            "their own user ID (US-01).",
-            pidsl=access.pidsl,
-            user=access.user,
-            fix_url=_update_url(access),
-        )
 
-    return Matches(_first_per_user(links), finding)
+def sv02_links(org_ids=None, user_ids=None) -> QuerySet[Access]:
+    """Open links holding a grant authority's SV-02 test refuses."""
+    # The same scope said on the grants, so only their links' grants are read (not a join to the links).
+    ineligible = authority.ineligible_grants().filter(_scope_q(org_ids, user_ids, "access__"))
+    return links_in(org_ids, user_ids).filter(pk__in=ineligible.values("access_id"))
 
 
 def sv02_ineligible_grants(org_ids, now: datetime) -> Matches:
     # SV-06 revokes these when a provider type changes; anything left (a restore, a write around the
     # services) is shown here: open links holding a grant authority's SV-02 test refuses.
-    ineligible = authority.ineligible_grants().values("access_id")
-    links = _open_links_at(org_ids).filter(pk__in=ineligible)
+    links = _ordered(sv02_links(org_ids))
 
     def finding(access: Access) -> Finding:
         return _finding(
@@ -361,7 +406,8 @@ def sv02_ineligible_grants(org_ids, now: datetime) -> Matches:
     return Matches(links, finding)
 
 
-def sv04_full_access(org_ids, now: datetime) -> Matches:
+def sv04_links(org_ids=None, user_ids=None) -> QuerySet[Access]:
+    """Subordinate links holding every service their PID/SL's provider type lets a subordinate hold."""
     # How many services a subordinate may hold for each provider type, and the same test said in SQL
     # for the services each link holds: both authority's (SV-02, PU-04).
     allowed = authority.allowed_counts_by_type(authority.SUBORDINATE)
@@ -372,19 +418,20 @@ def sv04_full_access(org_ids, now: datetime) -> Matches:
     pace_sco = Q(pidsl__organization__is_pace=True) | Q(pidsl__organization__is_sco=True)
     ltc = Q(pidsl__organization__is_long_term_care=True)
     held_grantable = authority.held_allowed_q()
+    links = links_in(org_ids, user_ids).filter(role=authority.SUBORDINATE)
     # A link needs at least as many services as the smallest grantable set to hold every one: only
-    # those few are joined to their services (one GROUP BY of the services table, not a million joins).
+    # those few are joined to their services (one GROUP BY of the scope's grants, not a join per link).
     fewest = min(allowed.values())
     crowded = (
-        Access.services.through.objects.order_by()
+        Access.services.through.objects.filter(_scope_q(org_ids, user_ids, "access__"))
+        .order_by()
         .values("access_id")
         .annotate(n=Count("pk"))
         .filter(n__gte=fewest)
         .values("access_id")
     )
-    links = (
-        _open_links_at(org_ids)
-        .filter(role=authority.SUBORDINATE, pk__in=crowded)
+    return (
+        links.filter(pk__in=crowded)
         .annotate(
             held=Count("services", filter=held_grantable),
             grantable=Case(
@@ -396,6 +443,10 @@ def sv04_full_access(org_ids, now: datetime) -> Matches:
         )
         .filter(held__gte=F("grantable"))
     )
+
+
+def sv04_full_access(org_ids, now: datetime) -> Matches:
+    links = _ordered(sv04_links(org_ids))
 
     def finding(access: Access) -> Finding:
         return _finding(
@@ -411,6 +462,11 @@ def sv04_full_access(org_ids, now: datetime) -> Matches:
     return Matches(links, finding)
 
 
+def sv05_links(org_ids=None, user_ids=None) -> QuerySet[Access]:
+    """Subordinate links, each with ``linked``: how many PID/SLs its user is linked to."""
+    return links_in(org_ids, user_ids).filter(role=authority.SUBORDINATE).annotate(linked=_open_links_count())
+
+
 def sv05_linked_to_many(org_ids, now: datetime) -> Matches:
     limit = settings.POSC_SUBORDINATE_PIDSL_FINDING
     # Users over the limit, counted once each in one GROUP BY (a count per link of the organization
@@ -418,7 +474,7 @@ def sv05_linked_to_many(org_ids, now: datetime) -> Matches:
     over = (
         Access.objects.open().order_by().values("user_id").annotate(n=Count("pk")).filter(n__gt=limit).values("user_id")
     )
-    links = _open_links_at(org_ids).filter(role=authority.SUBORDINATE, user_id__in=over)
+    links = _ordered(links_in(org_ids)).filter(role=authority.SUBORDINATE, user_id__in=over)
 
     def linked_counts(rows: list[Access]) -> dict[int, int]:
         # How many PID/SLs each shown user is linked to: one query for the rows being shown.
@@ -496,6 +552,30 @@ def rule_matches(organization: Organization, rule_id: str, *, now: datetime | No
 def matches_for_organization(organization: Organization, *, now: datetime | None = None) -> dict[str, Matches]:
     now = now or timezone.now()
     return {rule_id: rule_matches(organization, rule_id, now=now) for rule_id in RULES}
+
+
+# The rules counted when read: bounded by an organization's PID/SLs, the recent sign-ins and its
+# reviews. The others' numbers are kept (audit/compliance/tallies.py).
+LIVE = ("PU-03", "US-08", "AR-03")
+
+
+def live_counts(org_ids, now: datetime) -> dict[int, dict[str, int]]:
+    """The LIVE rules' numbers of findings for each organization: one query each (PU-03's are built)."""
+    org_ids = list(org_ids)
+    found = {org_id: dict.fromkeys(LIVE, 0) for org_id in org_ids}
+    for finding in pu03_backup_and_activity(org_ids, now):
+        found[finding.organization_id]["PU-03"] += 1
+    shared = (
+        _us08_links(org_ids, now)
+        .order_by()
+        .values_list("pidsl__organization_id")
+        .annotate(n=Count("user_id", distinct=True))
+    )
+    overdue = ar03_overdue_reviews(org_ids, now).rows.order_by().values_list("organization_id").annotate(n=Count("pk"))
+    for rule, rows in (("US-08", shared), ("AR-03", overdue)):
+        for org_id, n in rows:
+            found[org_id][rule] = n
+    return found
 
 
 def finding_counts(findings: Iterable[Finding]) -> dict[str, int]:

@@ -3,10 +3,10 @@ status, its PID/SLs without a working backup or Primary User, its findings by ru
 it will lose to dormancy this month. MassHealth staff read all of them; a compliance officer reads
 their organizations (authority.viewable_organization_ids).
 
-The list is one query over organizations: the review status is two correlated subqueries on the
-reviews' (organization, status) rows, so it filters, sorts and counts in SQL. What a row shows
+The list is one query over organizations: the review status is worked out from the two review
+dates the database keeps on each organization (audit 0023), so it filters, sorts and counts in SQL. What a row shows
 beyond that is read for the page's (or a CSV batch's) organizations only, in one query each:
-- findings by rule, as the nightly scan counted them (FindingSnapshot: the latest, by index);
+- findings by rule, now (audit/compliance/tallies.py: kept numbers, a few rules counted);
 - PID/SLs without an active backup, or whose Primary User is inactive (PU-03), counted now;
 - users to be deactivated from today to the month's end (US-09), counted now.
 """
@@ -20,11 +20,11 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -35,7 +35,7 @@ from providers import authority
 from providers.models import Access, Organization, PidSl
 from subordinates import dormancy
 
-from ..models import AccessReview, FindingSnapshot
+from . import tallies
 from .findings import RULES
 
 DUE_SOON_DAYS = 30
@@ -75,12 +75,10 @@ def program_organizations(reader, filters: Filters, today: date) -> QuerySet[Org
     due date), ``last_completed`` and ``review_status`` (a STATUSES key), in the chosen order."""
     ids = authority.viewable_organization_ids(reader)
     orgs = Organization.objects.all() if ids is None else Organization.objects.filter(pk__in=ids)
-    reviews = AccessReview.objects.filter(organization=OuterRef("pk"))
+    # Kept on the organization by the database (audit 0023), so filtering by status is an index scan.
     orgs = orgs.annotate(
-        open_due=Subquery(reviews.filter(status=AccessReview.Status.OPEN).order_by("due_date").values("due_date")[:1]),
-        last_completed=Subquery(
-            reviews.filter(status=AccessReview.Status.COMPLETED).order_by("-period_end").values("period_end")[:1]
-        ),
+        open_due=F("open_review_due"),
+        last_completed=F("last_review_completed"),
     ).annotate(
         review_status=Case(
             When(open_due__lt=today, then=Value("overdue")),
@@ -121,16 +119,10 @@ def status_counts(orgs: QuerySet[Organization]) -> dict[str, int]:
 
 
 def enrich(organizations: list[Organization], today: date) -> list[Organization]:
-    """Sets, on each organization: ``findings`` ({rule: count}, from the latest scan),
-    ``scanned_at``, ``weak_pidsls`` (PU-03, now), ``losing`` (US-09 this month), ``days_overdue``."""
+    """Sets, on each organization: ``findings`` ({rule: number}, now: audit/compliance/tallies.py),
+    ``findings_total``, ``weak_pidsls`` (PU-03, now), ``losing`` (US-09 this month), ``days_overdue``."""
     ids = [o.pk for o in organizations]
-    snapshots = {
-        s["organization_id"]: s
-        for s in FindingSnapshot.objects.filter(organization_id__in=ids)
-        .order_by("organization_id", "-computed_at")
-        .distinct("organization_id")
-        .values("organization_id", "counts", "computed_at")
-    }
+    numbers = tallies.finding_numbers(ids, timezone.now())
     weak = _weak_pidsls(ids)
     month_end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
     losing = dict(
@@ -143,9 +135,8 @@ def enrich(organizations: list[Organization], today: date) -> list[Organization]
         .values_list("home_organization_id", "n")
     )
     for org in organizations:
-        snapshot = snapshots.get(org.pk)
-        org.findings = {rule: (snapshot["counts"].get(rule, 0) if snapshot else None) for rule in RULES}
-        org.scanned_at = snapshot["computed_at"] if snapshot else None
+        org.findings = numbers[org.pk]
+        org.findings_total = sum(org.findings.values())
         org.weak_pidsls = weak.get(org.pk, 0)
         org.losing = losing.get(org.pk, 0)
         org.days_overdue = (today - org.open_due).days if org.review_status == "overdue" else 0
@@ -185,7 +176,7 @@ def csv_lines(orgs: QuerySet[Organization], today: date):
     writer = csv.writer(_Echo())
     header = ["Organization", "Review", "Review due", "Days overdue", "Last review completed"]
     header += ["PID/SLs without a working backup or Primary User", "Users to be deactivated this month"]
-    header += [f"{rule.id} {rule.title}" for rule in RULES.values()] + ["Findings as of"]
+    header += [f"{rule.id} {rule.title}" for rule in RULES.values()]
     yield spreadsheet.BOM + writer.writerow(header)
     batch = []
     for org in orgs.iterator(chunk_size=CSV_BATCH):
@@ -198,7 +189,6 @@ def csv_lines(orgs: QuerySet[Organization], today: date):
 
 def _csv_batch(writer, batch, today):
     for org in enrich(batch, today):
-        scanned = timezone.localtime(org.scanned_at).strftime("%m/%d/%Y %I:%M %p %Z") if org.scanned_at else ""
         values = [
             org.name,
             org.status_label,
@@ -207,8 +197,7 @@ def _csv_batch(writer, batch, today):
             f"{org.last_completed:%m/%d/%Y}" if org.last_completed else "",
             org.weak_pidsls,
             org.losing,
-            *[("" if n is None else n) for n in org.findings.values()],
-            scanned,
+            *org.findings.values(),
         ]
         yield writer.writerow(spreadsheet.row(values))
 

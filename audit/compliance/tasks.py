@@ -6,11 +6,17 @@ from django.utils import timezone
 from providers.models import Organization
 
 from ..models import FindingSnapshot
+from . import tallies
 from .findings import finding_counts, findings_for_organizations
 
 # Each batch costs the rule queries once, whatever its organizations' size; batches keep the
 # rows one scan holds in memory bounded.
 SCAN_BATCH = 200
+
+
+@shared_task
+def finding_tallies_daily() -> dict:
+    return tallies.finding_tallies_daily(timezone.localdate())
 
 
 @shared_task

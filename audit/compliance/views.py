@@ -1,6 +1,8 @@
-"""The organization's Compliance page: its findings (audit/compliance/findings.py), computed on every load.
+"""The organization's Compliance page: its findings (audit/compliance/findings.py). Each rule's number
+is kept (audit/compliance/tallies.py), or for the few bounded rules counted, and a rule with none
+is not queried further.
 
-Each rule shows its count and its first findings; a rule with more has its own paginated page
+Each rule shows its number and its first findings; a rule with more has its own paginated page
 (an organization of the state's size has hundreds of thousands of inactive-user findings).
 Readers are those of audit/access.py. A fix link shows only to those who administer the
 finding's PID/SL: a compliance officer or agency staff reads the same findings as text."""
@@ -21,7 +23,7 @@ from providers.models import Organization
 from ..access import OrganizationViewerMixin
 from ..models import AuditEvent, FindingSnapshot
 from ..services import audit_record
-from . import program
+from . import program, tallies
 from .findings import RULES, matches_for_organization, rule_matches
 from .forms import ProgramFilterForm
 
@@ -49,9 +51,11 @@ class ComplianceIndexView(LoginRequiredMixin, View):
 class ComplianceView(OrganizationViewerMixin, View):
     def get(self, request, org):
         fixable = authority.pidsl_roles(request.user, self.organization.pk)
+        now = timezone.now()
+        numbers = tallies.finding_numbers([self.organization.pk], now)[self.organization.pk]
         groups, total = [], 0
-        for rule_id, matches in matches_for_organization(self.organization).items():
-            count = matches.count()
+        for rule_id, matches in matches_for_organization(self.organization, now=now).items():
+            count = numbers[rule_id]
             if count:
                 shown = [(f, authority.may_fix(f, fixable)) for f in matches[:PREVIEW]]
                 groups.append((RULES[rule_id], shown, count))
@@ -75,7 +79,10 @@ class ComplianceRuleView(OrganizationViewerMixin, View):
     def get(self, request, org, rule):
         if rule not in RULES:
             raise Http404("No such rule.")
-        matches = rule_matches(self.organization, rule)
+        now = timezone.now()
+        matches = rule_matches(self.organization, rule, now=now)
+        # The number of findings is kept (or, for the few LIVE rules, counted once, there).
+        matches.known_count = tallies.finding_numbers([self.organization.pk], now)[self.organization.pk][rule]
         page = Paginator(matches, PAGE_SIZE).get_page(request.GET.get("page"))
         fixable = authority.pidsl_roles(request.user, self.organization.pk)
         return render(

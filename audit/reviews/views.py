@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Max, Q, Sum
+from django.db.models import F, Sum
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -60,9 +60,9 @@ class ReviewsIndexView(LoginRequiredMixin, View):
         if ids is not None and not ids:
             screens.refuse(request, "No organization's reviews are yours to see.", detail="access reviews")
         organizations = Organization.objects.all() if ids is None else Organization.objects.filter(pk__in=ids)
+        # The review dates the database keeps on each organization (audit 0023): no join to reviews.
         organizations = organizations.annotate(
-            last_completed=Max("reviews__period_end", filter=Q(reviews__status=AccessReview.Status.COMPLETED)),
-            open_due=Max("reviews__due_date", filter=Q(reviews__status=AccessReview.Status.OPEN)),
+            last_completed=F("last_review_completed"), open_due=F("open_review_due")
         ).order_by("name")
         page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
         return render(request, "audit/reviews_index.html", {"page": page, "today": timezone.localdate()})
