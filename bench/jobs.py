@@ -154,6 +154,64 @@ def job_dormant() -> dict:
     return out
 
 
+def job_signins(seconds: int) -> dict:
+    """Sign in the large organization's users one after another for ``seconds`` (what a sign-in
+    writes: last_login with its US-07 tallies, and the audit record), each its own transaction;
+    the latencies, to show whether anything held them up (the provider-type row)."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from accounts.signals import record_last_login, record_sign_in
+
+    users = list(get_user_model().objects.filter(home_organization__name=LARGE, is_active=True).order_by("pk")[:2000])
+    waits, started, i = [], time.monotonic(), 0
+    while time.monotonic() - started < seconds:
+        user = users[i % len(users)]
+        i += 1
+        t = time.monotonic()
+        with transaction.atomic():
+            record_last_login(None, None, user)
+            record_sign_in(None, None, user)
+        waits.append(time.monotonic() - t)
+        time.sleep(0.05)
+    waits.sort()
+    return {"sign_ins": len(waits), "slowest_s": waits[-1], "p95_s": waits[int(len(waits) * 0.95)]}
+
+
+def job_provider_type(org_id: int) -> dict:
+    """SV-06 on the large organization: made long-term care with Manage MMQ on every tenth of its
+    open links (written around the services, as a load would), then long-term care turned off,
+    timed, while job_signins signs users in beside it."""
+    from django.contrib.auth import get_user_model
+
+    from audit.compliance import tallies
+    from providers.models import Service
+    from providers.provider_type import provider_type_change
+
+    mmq = Service.objects.get(code="mmq")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE providers_organization SET is_long_term_care = true WHERE id = %s", [org_id])
+        cursor.execute(
+            "INSERT INTO providers_access_services (access_id, service_id) SELECT a.id, %s FROM providers_access a "
+            "JOIN providers_pidsl p ON p.id = a.pidsl_id WHERE p.organization_id = %s AND a.ended_at IS NULL "
+            "AND a.id %% 10 = 0 ON CONFLICT DO NOTHING",
+            [mmq.pk, org_id],
+        )
+        cursor.execute("ANALYZE providers_access_services")
+    tallies.rebuild_organizations([org_id])
+    agency = get_user_model().objects.get(username="bench.agency")
+    organization = Organization.objects.get(pk=org_id)
+    probe = subprocess.Popen(
+        [sys.executable, __file__, "signins", "75"], stdout=subprocess.PIPE, text=True, env=os.environ.copy()
+    )
+    time.sleep(5)  # the prober's users are read and it is signing in
+    started = time.monotonic()
+    done = provider_type_change(actor=agency, organization=organization, is_long_term_care=False)
+    seconds = time.monotonic() - started
+    out, _ = probe.communicate(timeout=300)
+    return {"seconds": seconds, "revoked": done["revoked_grants"], **json.loads(out.strip().splitlines()[-1])}
+
+
 def _on_copy(*jobs: tuple) -> list[dict]:
     """Jobs that change for good what the next run measures (links ended, users deactivated, a
     million audit records) run on a copy of the bench database, dropped afterwards."""
@@ -217,6 +275,8 @@ def orchestrate() -> dict:
     reviews = _due_reviews()
     daily = _in_process("daily")
     defaults, dormant = _on_copy(("defaults", org_id), ("dormant",))
+    # On a copy of its own: the defaults above end most of the large organization's links.
+    (provider_type,) = _on_copy(("provider_type", org_id))
     large_review = AccessReview.objects.get(status="open", organization_id=org_id)
     first_pidsl = ReviewItem.objects.filter(review=large_review).order_by("pidsl_id").values_list("pidsl_id", flat=True)
     from providers.models import PidSl
@@ -233,6 +293,7 @@ def orchestrate() -> dict:
         "daily": {**daily, "reviews": reviews},
         "defaults": defaults,
         "dormant": dormant,
+        "provider_type": provider_type,
     }
 
 
@@ -244,6 +305,8 @@ if __name__ == "__main__":
         "daily": job_daily,
         "defaults": job_defaults,
         "dormant": job_dormant,
+        "provider_type": job_provider_type,
+        "signins": job_signins,
         "orchestrate": orchestrate,
     }
     print(json.dumps(jobs[command](*map(int, sys.argv[2:]))))

@@ -27,12 +27,13 @@ from accounts.middleware import SESSION_STARTED  # noqa: E402
 from providers.models import Access, PidSl  # noqa: E402
 
 
-def session_cookie(user) -> str:
+def session_cookie(user, **extra) -> str:
     # Two sessions a user, one per wrk thread, so requests don't queue on one session row.
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # noqa: N806
     keys = []
     for _ in range(2):
         store = SessionStore()
+        store.update(extra)
         store[SESSION_KEY] = str(user.pk)
         store[BACKEND_SESSION_KEY] = "accounts.backends.PortalModelBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
@@ -41,6 +42,29 @@ def session_cookie(user) -> str:
         store.create()
         keys.append(f"{settings.SESSION_COOKIE_NAME}={store.session_key}")
     return "|".join(keys)
+
+
+def agency_staff(like):
+    """A MassHealth staff member for the program-wide pages (issue 17), signed in with the second
+    step done: a confirmed authenticator app named in the session, as django-otp does."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    User = get_user_model()  # noqa: N806
+    user, _ = User.objects.get_or_create(
+        username="bench.agency",
+        defaults={
+            "first_name": "Bench",
+            "last_name": "Agency",
+            "email": "bench.agency@example.org",
+            "is_staff": True,
+            "password": like.password,
+            "terms_version": like.terms_version,
+            "terms_accepted_at": like.terms_accepted_at,
+        },
+    )
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
+    return session_cookie(user, **{DEVICE_ID_SESSION_KEY: device.persistent_id})
 
 
 def main():
@@ -67,7 +91,16 @@ def main():
         json.dumps(
             {
                 "csrf": f"{settings.CSRF_COOKIE_NAME}={csrf}",
-                "sessions": {"large_primary": session_cookie(primary), "billing": session_cookie(billing)},
+                "sessions": {
+                    "large_primary": session_cookie(primary),
+                    "billing": session_cookie(billing),
+                    "agency": agency_staff(primary),
+                },
+                # Issue 17: the program view, the large organization's Compliance page, the whole trail.
+                "program": "/compliance/program/",
+                "program_overdue": "/compliance/program/?status=overdue",
+                "compliance": f"/compliance/{big.organization_id}/",
+                "audit_all": "/audit/",
                 "results_first": f"/administer/{big.code}/subordinates/",
                 "results_last": f"/administer/{big.code}/subordinates/?page={last_page}",
                 "update": f"/administer/{big.code}/subordinates/{subordinate.pk}/",

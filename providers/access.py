@@ -133,14 +133,12 @@ def access_services_replace(*, access: Access, services: list[Service]) -> None:
     wanted = {s.pk for s in services}
     stale = [s for pk, s in current.items() if pk not in wanted]
     missing = [s for s in services if s.pk not in current]
-    if not stale and not missing:
-        object_permissions_sync(user=access.user, pidsl=access.pidsl)
-        return
-    with tallies.tracking(user_ids=[access.user_id], rules=tallies.SERVICE_RULES):
-        if stale:
-            access.services.remove(*stale)
-        if missing:
-            access.services.add(*missing)
+    if (stale or missing) and access.ended_at is None:
+        tallies.link_services_changing(access, current.values(), services)
+    if stale:
+        access.services.remove(*stale)
+    if missing:
+        access.services.add(*missing)
     object_permissions_sync(user=access.user, pidsl=access.pidsl)
 
 

@@ -17,6 +17,7 @@ from audit.models import (
     DefaultDecision,
     EvidencePackage,
     FindingSnapshot,
+    FindingTally,
     ProgramReviewSettings,
     Report,
     ReviewCount,
@@ -355,6 +356,18 @@ class FindingSnapshotFactory(factory.django.DjangoModelFactory):
 
     organization = factory.SubFactory(OrganizationFactory)
     computed_at = factory.LazyFunction(timezone.now)
+
+
+class FindingTallyFactory(factory.django.DjangoModelFactory):
+    """A kept tally row; audit/compliance/tallies.py keeps the real ones."""
+
+    class Meta:
+        model = FindingTally
+
+    organization = factory.SubFactory(OrganizationFactory)
+    rule = "SV-04"
+    bucket = 0
+    count = 1
 
 
 class RecoveryRequestFactory(factory.django.DjangoModelFactory):

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.compliance import findings, tallies
+from audit.compliance import tallies
 from audit.compliance.views import PREVIEW
 from audit.models import AccessReview, AuditEvent
 from tests import factories

@@ -154,3 +154,23 @@ def test_the_tallies_hold_data_not_thresholds(crowded):
     assert {r.rule for r in rows} <= set(tallies.KEPT)
     assert all(r.bucket > 700_000 for r in rows if r.rule == "US-07")
     assert all(r.bucket == 0 for r in rows if r.rule in tallies.SERVICE_RULES)
+
+
+@pytest.mark.parametrize("long_term_care", [False, True])
+@pytest.mark.parametrize("role", ["subordinate", "backup"])
+def test_one_links_findings_in_python_are_the_rules_sql(cast, long_term_care, role):
+    # Update Subordinate keeps SV-02 and SV-04 from the two sets alone (findings.service_findings).
+    Organization.objects.filter(pk=cast.eddys.pk).update(is_long_term_care=long_term_care)
+    link = factories.AccessFactory(pidsl=cast.pidsl_b, role=role)
+    link = Access.objects.select_related("pidsl__organization").get(pk=link.pk)
+    catalog = list(Service.objects.order_by("position"))
+    for n in range(len(catalog) + 1):
+        held = catalog[:n] if n else catalog[-3:]
+        Access.services.through.objects.filter(access=link).delete()
+        link.services.add(*held)
+        in_sql = {
+            rule
+            for rule, links in (("SV-02", findings.sv02_links), ("SV-04", findings.sv04_links))
+            if links([cast.eddys.pk]).filter(pk=link.pk).exists()
+        }
+        assert findings.service_findings(link, held) == [in_sql], [s.code for s in held]

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.compliance.findings import RULES, findings_for_organization
+from audit.compliance.findings import RULES, findings_for_organization, rule_matches
 from audit.models import AccessReview, AuditEvent
 from providers import authority
 from providers.models import Access, Organization
@@ -257,3 +257,25 @@ def test_queries_do_not_grow_with_the_organization(compliant, settings, django_a
         rendered = [f.as_json() for f in findings]  # subjects and URLs need no further query
     assert {f.rule for f in findings} == set(RULES)
     assert len(rendered) > 12 * 4
+
+
+@pytest.mark.parametrize("rule", ["US-07", "SV-05"])
+def test_a_walked_page_is_the_ordered_querys_page(compliant, settings, rule):
+    """The rules with the most findings page by PidslWalk (one LATERAL subquery per PID/SL): each
+    page holds the same findings, in the same order, as slicing the rule's ordered query."""
+    settings.POSC_SUBORDINATE_PIDSL_FINDING = 2
+    _grow(compliant, 6)
+    for _ in range(14):
+        user = factories.UserFactory(home_organization=compliant.eddys, last_login=timezone.now() - 300 * DAY)
+        for pidsl in (compliant.pidsl_a, compliant.pidsl_b, *compliant.eddys.pidsls.all()[:3]):
+            if not Access.objects.open().filter(user=user, pidsl=pidsl).exists():
+                factories.AccessFactory(user=user, pidsl=pidsl)
+    matches = rule_matches(compliant.eddys, rule)
+    assert matches.walk is not None
+    ordered = list(matches.rows)
+    assert len(ordered) > 10
+    for start in range(0, len(ordered), 4):
+        walked = matches[start : start + 4]
+        assert [(f.pidsl.pk, f.user.pk) for f in walked] == [
+            (a.pidsl_id, a.user_id) for a in ordered[start : start + 4]
+        ], start

@@ -118,6 +118,16 @@ def tracking(*, user_ids=None, org_ids=None, rules=KEPT):
         apply(after)
 
 
+def link_services_changing(access, before, after) -> None:
+    """Keep SV-02 and SV-04 through one link's change of services (Update Subordinate's Submit):
+    its findings before and after are worked out from the two sets (findings.service_findings), so
+    the commonest change measures nothing and writes a tally only when a finding comes or goes.
+    The caller holds the link's lock, so changes to one link come one after another."""
+    was, now = findings.service_findings(access, before, after)
+    org_id = access.pidsl.organization_id
+    apply(Counter({(org_id, rule, 0): (rule in now) - (rule in was) for rule in SERVICE_RULES}))
+
+
 def counts(org_ids, now: datetime) -> dict[int, dict[str, int]]:
     """Each organization's number of findings of every kept rule, as of ``now``: one query over
     their tally rows, the thresholds applied here."""
@@ -175,21 +185,36 @@ def rebuild(*, expected: bool = False) -> dict:
             for org_id, rule, bucket in differing:
                 drift[rule] += fresh[(org_id, rule, bucket)] - kept[(org_id, rule, bucket)]
             wrong = {org_id for org_id, _, _ in differing}
-            FindingTally.objects.filter(organization_id__in=wrong).delete()
-            FindingTally.objects.bulk_create(
-                (
-                    FindingTally(organization_id=o, rule=r, bucket=b, count=n)
-                    for (o, r, b), n in fresh.items()
-                    if n and o in wrong
-                ),
-                batch_size=5000,
-            )
+            _replace(wrong, fresh)
     else:
         wrong = set()
     report = {"organizations": len(wrong), "rules": dict(drift)}
     if wrong and not expected:
         log.warning("finding tallies drifted and were rebuilt: %s", report)
     return report
+
+
+def _replace(org_ids, fresh: Counter) -> None:
+    FindingTally.objects.filter(organization_id__in=org_ids).delete()
+    FindingTally.objects.bulk_create(
+        (
+            FindingTally(organization_id=o, rule=r, bucket=b, count=n)
+            for (o, r, b), n in fresh.items()
+            if n and o in org_ids
+        ),
+        batch_size=5000,
+    )
+
+
+def rebuild_organizations(org_ids) -> None:
+    """Measure these organizations' tallies and replace their rows, with the table locked (after a
+    load written around the services at these organizations alone, as the benchmark's is)."""
+    org_ids = set(org_ids)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {FindingTally._meta.db_table} IN EXCLUSIVE MODE")
+        _replace(org_ids, measure(org_ids=sorted(org_ids)))
 
 
 def finding_tallies_daily(today) -> dict:
