@@ -195,7 +195,7 @@ def test_an_unknown_rule_is_a_404(client, cast):
 
 def test_large_counts_are_grouped_by_thousands(client, cast, monkeypatch):
     # A state-sized organization has hundreds of thousands of findings: "572,878", not "572878".
-    real = tallies.finding_numbers
+    real = tallies.counts
 
     def numbers(org_ids, now):
         found = real(org_ids, now)
@@ -203,7 +203,7 @@ def test_large_counts_are_grouped_by_thousands(client, cast, monkeypatch):
             counted["US-07"] = 572878
         return found
 
-    monkeypatch.setattr(tallies, "finding_numbers", numbers)
+    monkeypatch.setattr(tallies, "counts", numbers)
     client.force_login(cast.compliance)
 
     html = page(client.get(compliance_url(cast.eddys)))

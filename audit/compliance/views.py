@@ -52,10 +52,11 @@ class ComplianceView(OrganizationViewerMixin, View):
     def get(self, request, org):
         fixable = authority.pidsl_roles(request.user, self.organization.pk)
         now = timezone.now()
-        numbers = tallies.finding_numbers([self.organization.pk], now)[self.organization.pk]
+        kept = tallies.counts([self.organization.pk], now)[self.organization.pk]
         groups, total = [], 0
         for rule_id, matches in matches_for_organization(self.organization, now=now).items():
-            count = numbers[rule_id]
+            # The kept number, or for the few LIVE rules their matches counted (each found once).
+            count = kept[rule_id] if rule_id in kept else matches.count()
             if count:
                 shown = [(f, authority.may_fix(f, fixable)) for f in matches[:PREVIEW]]
                 groups.append((RULES[rule_id], shown, count))
@@ -81,8 +82,9 @@ class ComplianceRuleView(OrganizationViewerMixin, View):
             raise Http404("No such rule.")
         now = timezone.now()
         matches = rule_matches(self.organization, rule, now=now)
-        # The number of findings is kept (or, for the few LIVE rules, counted once, there).
-        matches.known_count = tallies.finding_numbers([self.organization.pk], now)[self.organization.pk][rule]
+        # The number of findings is kept (the few LIVE rules are counted by the paginator).
+        if rule in tallies.KEPT:
+            matches.known_count = tallies.counts([self.organization.pk], now)[self.organization.pk][rule]
         page = Paginator(matches, PAGE_SIZE).get_page(request.GET.get("page"))
         fixable = authority.pidsl_roles(request.user, self.organization.pk)
         return render(
