@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from audit.compliance import tallies
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record_unblocked
 
 
 def record_last_login(sender, request, user, **kwargs):
@@ -20,13 +20,15 @@ def record_last_login(sender, request, user, **kwargs):
 
 @receiver(user_logged_in)
 def record_sign_in(sender, request, user, **kwargs):
-    audit_record(action=AuditEvent.Action.SIGN_IN, actor=user, target_user=user, organization=user.home_organization)
+    audit_record_unblocked(
+        action=AuditEvent.Action.SIGN_IN, actor=user, target_user=user, organization=user.home_organization
+    )
 
 
 @receiver(user_logged_out)
 def record_sign_out(sender, request, user, **kwargs):
     if user is not None:
-        audit_record(action=AuditEvent.Action.SIGN_OUT, actor=user, target_user=user)
+        audit_record_unblocked(action=AuditEvent.Action.SIGN_OUT, actor=user, target_user=user)
 
 
 @receiver(user_login_failed)
@@ -34,7 +36,7 @@ def record_sign_in_failure(sender, credentials, request=None, **kwargs):
     # The attempted user ID only: never the password (ASVS 16.2.5). Escaped by the template on display.
     username = str(credentials.get("username", ""))[:150]
     target = get_user_model().objects.filter(username=username).first()
-    audit_record(
+    audit_record_unblocked(
         action=AuditEvent.Action.SIGN_IN_FAILED,
         actor_username=username,
         target_user=target,

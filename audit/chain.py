@@ -20,9 +20,11 @@ from datetime import UTC
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
-from .models import AuditEvent
+from posc.queue import task_send
+
+from .models import AuditEvent, AuditWaiting
 
 # pg_advisory_xact_lock key for appends ("AU01"): one writer at a time reads the chain's end,
 # so two transactions can never both link to the same previous record.
@@ -85,7 +87,78 @@ def _chain_end() -> str:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
     # SQLite (development only) serializes writers itself.
+    return _end_hash()
+
+
+def _end_hash() -> str:
     return AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or ""
+
+
+def _link(events: list[AuditEvent], previous: str) -> str:
+    for event in events:
+        event.prev_hash = previous
+        event.hash = previous = record_hash(event)
+    return previous
+
+
+# How many waiting records one drain links: a batch's lock is held briefly, and others take turns.
+WAITING_BATCH = 500
+
+
+def _drain_locked(previous: str) -> str:
+    """Under the append lock: link the waiting records (the oldest batch) into the chain, each as
+    the trail record it waited to be, and let their waiting rows go; returns the chain's new end."""
+    waiting = list(AuditWaiting.objects.order_by("id")[:WAITING_BATCH])
+    if not waiting:
+        return previous
+    events = [
+        AuditEvent(**{name: getattr(row, name) for name in AuditWaiting.CONTENT}, from_waiting_id=row.pk)
+        for row in waiting
+    ]
+    previous = _link(events, previous)
+    AuditEvent.objects.bulk_create(events)
+    AuditWaiting.objects.filter(pk__in=[row.pk for row in waiting]).delete()  # the trigger checks
+    return previous
+
+
+def chain_append_or_wait(event: AuditEvent) -> AuditEvent | AuditWaiting:
+    """chain_append for a record nobody may be kept waiting for (a sign-in): when another
+    transaction holds the append lock (a provider-type change writing 100,000 records holds it
+    for many seconds), the record is kept as an AuditWaiting row in the caller's transaction,
+    durable at once, and linked into the chain after, by the next sign-in that finds the lock
+    free or by the drain task (on commit, and each minute from beat)."""
+    if connection.vendor != "postgresql":
+        return chain_append(event)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [CHAIN_LOCK])
+        got = cursor.fetchone()[0]
+    if got:
+        previous = _drain_locked(_end_hash())
+        _link([event], previous)
+        event.save(force_insert=True)
+        return event
+    waiting = AuditWaiting.objects.create(**{name: getattr(event, name) for name in AuditWaiting.CONTENT})
+    transaction.on_commit(lambda: task_send("audit.tasks.audit_waiting_drain", False))
+    return waiting
+
+
+def chain_drain(*, wait: bool) -> int:
+    """Link every waiting record into the chain, a batch per transaction; returns how many. With
+    ``wait`` False it gives up at once when another writer holds the lock (it will be back)."""
+    drained = 0
+    while True:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+                    cursor.execute(f"SELECT {lock}(%s)::text", [CHAIN_LOCK])  # noqa: S608 - one of two names
+                    if cursor.fetchone()[0] == "false":
+                        return drained
+            before = AuditWaiting.objects.count()
+            if not before:
+                return drained
+            _drain_locked(_end_hash())
+            drained += min(before, WAITING_BATCH)
 
 
 def chain_append(event: AuditEvent) -> AuditEvent:
@@ -100,10 +173,7 @@ def chain_extend(events: list[AuditEvent], *, batch_size: int = 2000) -> int:
     """Link many unsaved records to the chain's end in their order, with one lock and one read of
     the end; inserted in that order, so their ids follow the chain (a review's "Keep all remaining"
     writes one record per item)."""
-    previous = _chain_end()
-    for event in events:
-        event.prev_hash = previous
-        event.hash = previous = record_hash(event)
+    _link(events, _chain_end())
     AuditEvent.objects.bulk_create(events, batch_size=batch_size)
     return len(events)
 

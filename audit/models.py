@@ -109,6 +109,9 @@ class AuditEvent(models.Model):
     # record's hash (audit/chain.py), so an edit or a removal behind the trigger's back shows.
     prev_hash = models.CharField(max_length=64, blank=True, default="")
     hash = models.CharField(max_length=64, blank=True, default="")
+    # The AuditWaiting row this record was chained from, if it waited (audit/chain.py): not content
+    # (not hashed), it is what lets the waiting row go (audit 0025's trigger).
+    from_waiting_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -137,6 +140,60 @@ class AuditEvent(models.Model):
     @property
     def after_pairs(self) -> list:
         return _readable(self.after)
+
+
+class AuditWaiting(models.Model):
+    """A sign-in's record written while the audit chain was busy (a provider-type change writing
+    100,000 records holds its append lock for many seconds): kept here, in the sign-in's own
+    transaction, and linked into the chain by the next writer that takes the lock, or within a
+    minute by beat (audit/chain.py). The database refuses to change a waiting row, and to delete
+    one the trail does not yet hold (audit 0025), so waiting is never a way around AU-01."""
+
+    at = models.DateTimeField()
+    action = models.CharField(max_length=30, choices=AuditEvent.Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    target_username = models.CharField(max_length=150, blank=True)
+    pidsl = models.ForeignKey(
+        "providers.PidSl", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    organization = models.ForeignKey(
+        "providers.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    home_organization = models.ForeignKey(
+        "providers.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+
+    CONTENT = (
+        "at",
+        "action",
+        "actor_id",
+        "actor_username",
+        "target_user_id",
+        "target_username",
+        "pidsl_id",
+        "organization_id",
+        "home_organization_id",
+        "before",
+        "after",
+        "ip_address",
+        "detail",
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} at {self.at:%Y-%m-%d %H:%M:%S}, waiting for the chain"
 
 
 class AccessReview(models.Model):

@@ -17,6 +17,9 @@ from psycopg2 import sql
 # An evidence package may be deleted once its retention has passed: DELETE stays granted there
 # and the table's trigger refuses it before then (audit 0018).
 APPEND_ONLY_TABLES = ("audit_auditevent", "audit_auditcheckpoint")
+# A sign-in's record waiting for the chain (audit/chain.py): never changed; deleted only once the
+# trail holds it, which the table's trigger checks (audit 0025).
+WAITING_TABLES = ("audit_auditwaiting",)
 RETAINED_TABLES = ("audit_evidencepackage",)
 
 
@@ -32,7 +35,7 @@ def runtime_grants(role: str) -> list[sql.Composed]:
     ]
     for table in APPEND_ONLY_TABLES:
         statements.append(sql.SQL("REVOKE UPDATE, DELETE ON {} FROM {}").format(sql.Identifier(table), name))
-    for table in RETAINED_TABLES:
+    for table in RETAINED_TABLES + WAITING_TABLES:
         statements.append(sql.SQL("REVOKE UPDATE ON {} FROM {}").format(sql.Identifier(table), name))
     return statements
 

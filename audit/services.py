@@ -5,7 +5,7 @@ import json
 from django.db import transaction
 from django.utils import timezone
 
-from .chain import chain_append, chain_extend
+from .chain import chain_append, chain_append_or_wait, chain_extend
 from .context import client_ip
 from .models import AuditEvent
 
@@ -75,6 +75,13 @@ def audit_record(**fields) -> AuditEvent:
     # savepoint: a record that fails to write must fail the action it records, never be skipped.
     with transaction.atomic(savepoint=False):
         return chain_append(audit_event(**fields))
+
+
+def audit_record_unblocked(**fields):
+    """audit_record for a sign-in, a sign-out or a failed sign-in: never waits for a busy chain
+    (chain_append_or_wait), so a long change's audit records do not hold up signing in."""
+    with transaction.atomic(savepoint=False):
+        return chain_append_or_wait(audit_event(**fields))
 
 
 def audit_records(events: list[AuditEvent]) -> int:

@@ -76,13 +76,13 @@ def provider_type_change(*, actor, organization: Organization, **traits: bool) -
             detail=f"provider type changed (SV-06): services no longer grantable {', '.join(taken) or 'none'}",
         )
     ]
-    # The SV-02 and SV-04 tallies of the organization follow the new type and the revocations.
-    with tallies.tracking(org_ids=[organization.pk], rules=tallies.SERVICE_RULES):
-        for name, value in after.items():
-            setattr(organization, name, value)
-        organization.save(update_fields=list(TRAITS))
-        revoked = _revoke(actor, organization, taken, records)
-        granted = _give_administrators(actor, organization, given, records)
+    for name, value in after.items():
+        setattr(organization, name, value)
+    organization.save(update_fields=list(TRAITS))
+    revoked = _revoke(actor, organization, taken, records)
+    granted = _give_administrators(actor, organization, given, records)
+    # The organization's SV-02 and SV-04 numbers follow the new type and the revocations.
+    tallies.remeasure([organization.pk], tallies.SERVICE_RULES)
     _notify(organization, revoked, taken)
     # The records last: writing them holds the audit chain's lock, which every signing-in user's
     # record waits for, until this transaction ends; the work above never held it.

@@ -128,6 +128,22 @@ def link_services_changing(access, before, after) -> None:
     apply(Counter({(org_id, rule, 0): (rule in now) - (rule in was) for rule in SERVICE_RULES}))
 
 
+def remeasure(org_ids, rules) -> None:
+    """Measure these organizations' tallies of ``rules`` after a change that moved them all (the
+    provider-type change: every link's SV-02 and SV-04 at once) and put them in place of the kept
+    rows, which are locked first: one measurement instead of tracking's two. A change to one of
+    their links made meanwhile waits for the lock, then adds its own difference."""
+    org_ids, rules = sorted(set(org_ids)), list(rules)
+    rows = FindingTally.objects.filter(organization_id__in=org_ids, rule__in=rules)
+    if connection.vendor == "postgresql":
+        list(rows.order_by("organization_id", "rule", "bucket").select_for_update().values_list("pk", flat=True))
+    fresh = measure(org_ids=org_ids, rules=rules)
+    rows.delete()
+    FindingTally.objects.bulk_create(
+        FindingTally(organization_id=o, rule=r, bucket=b, count=n) for (o, r, b), n in fresh.items() if n
+    )
+
+
 def counts(org_ids, now: datetime) -> dict[int, dict[str, int]]:
     """Each organization's number of findings of every kept rule, as of ``now``: one query over
     their tally rows, the thresholds applied here."""

@@ -347,6 +347,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.reviews.tasks.review_counts_daily",
         "schedule": crontab(hour=2, minute=45),
     },
+    # Sign-ins' records that waited while the chain was busy (audit/chain.py), linked in.
+    "audit-waiting-drain": {
+        "task": "audit.tasks.audit_waiting_drain",
+        "schedule": timedelta(minutes=1),
+    },
     # The finding rules' kept numbers (audit/compliance/tallies.py) measured again, drift reported.
     "finding-tallies": {
         "task": "audit.compliance.tasks.finding_tallies_daily",
