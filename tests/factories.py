@@ -14,6 +14,7 @@ from audit.models import (
     AccessReview,
     AuditCheckpoint,
     AuditEvent,
+    AuditWaiting,
     DefaultDecision,
     EvidencePackage,
     FindingSnapshot,
@@ -356,6 +357,16 @@ class FindingSnapshotFactory(factory.django.DjangoModelFactory):
 
     organization = factory.SubFactory(OrganizationFactory)
     computed_at = factory.LazyFunction(timezone.now)
+
+
+class AuditWaitingFactory(factory.django.DjangoModelFactory):
+    """A sign-in's record waiting for a busy chain; audit/chain.py writes the real ones."""
+
+    class Meta:
+        model = AuditWaiting
+
+    at = factory.LazyFunction(timezone.now)
+    action = AuditEvent.Action.SIGN_IN
 
 
 class FindingTallyFactory(factory.django.DjangoModelFactory):

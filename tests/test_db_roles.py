@@ -63,6 +63,10 @@ def _refused(conn, sql: str) -> None:
         "UPDATE audit_evidencepackage SET retain_until = '2000-01-01'",
         "TRUNCATE audit_evidencepackage",
         "ALTER TABLE audit_evidencepackage DISABLE TRIGGER audit_evidence_retained",
+        # A sign-in's record waiting for a busy chain (audit/chain.py): never changed, never cleared.
+        "UPDATE audit_auditwaiting SET detail = 'rewritten'",
+        "TRUNCATE audit_auditwaiting",
+        "ALTER TABLE audit_auditwaiting DISABLE TRIGGER audit_waiting_guard",
     ],
 )
 def test_au01_the_runtime_role_cannot_rewrite_the_trail(runtime, attack):

@@ -217,6 +217,8 @@ class PidslWalk:
         self.links = links
 
     def ids(self, start: int, stop: int) -> list[int]:
+        if stop is None or stop <= start:
+            return []  # an empty page (no findings): [:0] has no SQL
         at_pidsl = (
             self.links.filter(pidsl_id=RawSQL('"walk_p"."id"', ()))
             .order_by("sort_name", "pk")

@@ -337,7 +337,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subordinates.tasks.expiring_links_daily",
         "schedule": crontab(hour=5, minute=15),
     },
-    # The compliance page computes live; the snapshot is the record of each night's state.
+    # The pages read kept numbers (audit/compliance/tallies.py); the snapshot is the record of each night's state.
     "compliance-scan": {
         "task": "audit.compliance.tasks.compliance_scan",
         "schedule": crontab(hour=2, minute=0),

@@ -214,3 +214,61 @@ def test_agency_reads_the_program_view_filters_overdue_and_drills_down(page, sig
     assert download.value.suggested_filename.startswith("program-")
     row.get_by_role("link", name="Eddy's Group Practice").click()
     expect(page.get_by_role("heading", name=re.compile("Compliance"))).to_be_visible()
+
+
+def test_mhughes_registers_a_second_letter_on_the_user_id_she_has(page, sign_in, shot, demo):
+    """Issue 17, US-01, Scenario 4: one person may be Primary of several PID/SLs. The letter names
+    mhughes; registering anew with her identity asks her to sign in, and signed in the letter
+    makes her its Primary User on the user ID she has, never a second one."""
+    sign_in("agency.admin")
+    nav(page).get_by_role("link", name="MassHealth Agency").click()
+    nav(page).get_by_role("link", name="Enroll a Provider").click()
+    for field, value in (
+        ("#id_name", "Hughes Home Care"),
+        ("#id_provider_id", "670000001"),
+        ("#id_service_location", "A"),
+        ("#id_pidsl_name", "Hughes Home Care - Worcester"),
+        ("#id_street", "4 Elm St"),
+        ("#id_city", "Worcester"),
+        ("#id_zip_code", "01608"),
+        ("#id_designee_first_name", "Maria"),
+        ("#id_designee_last_name", "Hughes"),
+        ("#id_designee_email", "maria.hughes@example.org"),
+    ):
+        page.locator(field).fill(value)
+    page.get_by_role("button", name="Enroll and issue the PIN letter").click()
+    pin = page.get_by_test_id("letter-pin").inner_text().strip()
+    sign_out(page)
+
+    page.get_by_role("link", name="Register on the POSC").click()
+    for field, value in (
+        ("#id_pidsl", "670000001A"),
+        ("#id_registration_pin", pin),
+        ("#id_first_name", "Maria"),
+        ("#id_last_name", "Hughes"),
+        ("#id_birth_date", "03/14"),
+        ("#id_pin", "4821"),
+        ("#id_email", "maria.hughes@example.org"),
+        ("#id_zip_code", "01608"),
+        ("#id_username", "mhughes.e"),
+        ("#id_password", NEW_PASSWORD),
+        ("#id_password2", NEW_PASSWORD),
+    ):
+        page.locator(field).fill(value)
+    page.get_by_role("button", name="Register").click()
+    expect(page.locator("main")).to_contain_text("You already have a user ID")
+    assert "Constraint" not in page.content()
+    shot("sign-in-first")
+
+    sign_in("mhughes")
+    page.goto(f"{demo.url}/providers/register/")
+    page.locator("#id_pidsl").fill("670000001A")
+    page.locator("#id_registration_pin").fill(pin)
+    shot("letter-signed-in")
+    page.get_by_role("button", name="Register the letter").click()
+    expect(page.get_by_role("status")).to_contain_text("You are registered as mhughes")
+    page.get_by_role("link", name="Home").last.click()
+    row = page.get_by_role("row").filter(has_text="670000001A")
+    expect(row.locator("td").nth(1).locator(".tag")).to_have_text("Primary User")
+    assert not Access.objects.filter(user__username="mhughes.e").exists()
+    assert Access.objects.open().filter(user__username="mhughes", pidsl__provider_id="670000001").count() == 1
