@@ -22,7 +22,10 @@ def _readable(payload) -> list[tuple[str, str]]:
     return pairs
 
 
-class AuditEvent(models.Model):
+class AuditContent(models.Model):
+    """What an audit record says, shared by the trail (AuditEvent) and a sign-in's record waiting
+    for a busy chain (AuditWaiting), so the two cannot drift apart."""
+
     class Action(models.TextChoices):
         SIGN_IN = "sign_in", "Signed in"
         SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
@@ -77,7 +80,6 @@ class AuditEvent(models.Model):
         PASSKEY_ADD = "passkey_add", "Passkey added"
         PASSKEY_REMOVE = "passkey_remove", "Passkey removed"
 
-    at = models.DateTimeField(db_index=True)
     action = models.CharField(max_length=30, choices=Action.choices)
     # Usernames are copied so a record reads the same whatever happens to the user later.
     # No single-column index on the references: each leads a "(reference, at, id)" index below,
@@ -105,6 +107,13 @@ class AuditEvent(models.Model):
     after = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEvent(AuditContent):
+    at = models.DateTimeField(db_index=True)
     # ASVS 16.4.2 tamper evidence: each record's SHA-256 covers its content and the previous
     # record's hash (audit/chain.py), so an edit or a removal behind the trigger's back shows.
     prev_hash = models.CharField(max_length=64, blank=True, default="")
@@ -142,7 +151,7 @@ class AuditEvent(models.Model):
         return _readable(self.after)
 
 
-class AuditWaiting(models.Model):
+class AuditWaiting(AuditContent):
     """A sign-in's record written while the audit chain was busy (a provider-type change writing
     100,000 records holds its append lock for many seconds): kept here, in the sign-in's own
     transaction, and linked into the chain by the next writer that takes the lock, or within a
@@ -150,28 +159,6 @@ class AuditWaiting(models.Model):
     one the trail does not yet hold (audit 0025), so waiting is never a way around AU-01."""
 
     at = models.DateTimeField()
-    action = models.CharField(max_length=30, choices=AuditEvent.Action.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    actor_username = models.CharField(max_length=150, blank=True)
-    target_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    target_username = models.CharField(max_length=150, blank=True)
-    pidsl = models.ForeignKey(
-        "providers.PidSl", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    organization = models.ForeignKey(
-        "providers.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    home_organization = models.ForeignKey(
-        "providers.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    detail = models.CharField(max_length=500, blank=True)
 
     CONTENT = (
         "at",
