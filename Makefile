@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/posc
 
-.PHONY: run test test-quick lint format install install-dev worker beat check-deploy clean totp bench chromium fonts
+.PHONY: run test test-quick lint format install install-dev worker beat check-deploy clean totp bench chromium fonts design-system
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## make design-system: refresh the vendored U.S. Web Design System in static/uswds/ (needs npm; make run does not)
+design-system:
+	$(PYTHON) deploy/vendor_uswds.py
 
 ## make totp WHO=agency.admin: the current two-step code of a demo user (DEBUG only)
 totp: install

@@ -16,7 +16,7 @@ def test_a_refusal_says_why_inside_the_layout(client, cast):
     html = page(response)
     assert "You cannot open this page" in html
     assert "Manage Subordinate Accounts is for Primary Users and their backups (PU-04)." in text(response)
-    assert 'class="side-nav"' in html  # the layout, with the user's navigation
+    assert 'id="side-nav"' in html  # the layout, with the user's navigation
     assert f'href="{reverse("home")}"' in html
 
 

@@ -544,7 +544,7 @@ def test_the_real_form_works_so_the_refusals_mean_something(world, db, client, f
 
     assert response.status_code in (200, 302)
     if not response.streaming:
-        assert "error-text" not in response.content.decode()
+        assert "usa-error-message" not in response.content.decode()
     if form.method == "post" and form.writes:
         assert db_snapshot() != before
 

@@ -36,19 +36,18 @@ def text(response) -> str:
 
 def field_errors(response, field: str) -> list[str]:
     """The messages shown next to one field (includes/field.html)."""
-    found = re.findall(rf'<p class="error-text" id="id_{field}_error">(.*?)</p>', page(response), re.S)
+    found = re.findall(rf'<span class="usa-error-message" id="id_{field}_error\d+">(.*?)</span>', page(response), re.S)
     return [_text(m) for m in found]
 
 
 def top_errors(response) -> list[str]:
-    """The messages above the form (includes/form_errors.html)."""
-    block = re.search(r'<div class="alert alert--error" role="alert">(.*?)</div>', page(response), re.S)
-    return [_text(m) for m in re.findall(r"<p>(.*?)</p>", block.group(1), re.S)] if block else []
+    """The form's own messages (not a field's) in the error summary (includes/form_errors.html)."""
+    return [_text(m) for m in re.findall(r"<li data-form-error>(.*?)</li>", page(response), re.S)]
 
 
 def services_errors(response) -> list[str]:
     """The messages in the services picker (includes/services_picker.html)."""
-    found = re.findall(r'<p class="error-text" role="alert">(.*?)</p>', page(response), re.S)
+    found = re.findall(r'<p class="usa-error-message" role="alert">(.*?)</p>', page(response), re.S)
     return [_text(m) for m in found]
 
 

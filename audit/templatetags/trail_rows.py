@@ -38,9 +38,10 @@ def trail_rows(events):
             lines.append(_pairs("After", e.after_pairs))
         detail = "<br>".join(lines)
         html.append(
-            f'<tr data-record="{e.pk}"><td>{timezone.localtime(e.at):%Y-%m-%d %H:%M:%S}</td>'
-            f"<td>{escape(e.get_action_display())}</td>"
-            f"<td>{escape(e.actor_username or '-')}</td><td>{escape(e.target_username or '-')}</td>"
-            f"<td>{where}</td><td>{escape(e.ip_address or '')}</td><td class='detail'>{detail}</td></tr>"
+            f'<tr data-record="{e.pk}"><td data-label="When">{timezone.localtime(e.at):%Y-%m-%d %H:%M:%S %Z}</td>'
+            f'<td data-label="Action">{escape(e.get_action_display())}</td>'
+            f'<td data-label="Done by">{escape(e.actor_username or "-")}</td><td data-label="Done to">{escape(e.target_username or "-")}</td>'
+            f'<td data-label="PID/SL">{where}</td><td data-label="Address">{escape(e.ip_address or "")}</td>'
+            f'<td data-label="Detail" class="detail">{detail}</td></tr>'
         )
     return mark_safe("".join(html))  # noqa: S308 - every value above went through escape()

@@ -95,6 +95,8 @@ TEMPLATES = [
                 "posc.urlcache",
                 "posc.rules",
                 "posc.humane",
+                "posc.fields",
+                "posc.pages",
                 "django.contrib.humanize.templatetags.humanize",
             ],
         },

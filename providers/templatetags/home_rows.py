@@ -11,13 +11,16 @@ from django.utils.safestring import mark_safe
 
 register = template.Library()
 
+CONTACT_LABELS = ("Primary User", "Backup Primary User")
 
-def _contact(admin) -> str:
+
+def _contact(admin, label: str) -> str:
+    # data-label: on a phone the stacked cell says whose contact it is (Primary User or backup).
     if admin is None:
-        return '<td><span class="tag tag--warn">None assigned</span></td>'
-    parts = [f"<td>{escape(admin.first_name)} {escape(admin.last_name)}"]
+        return f'<td data-label="{label}"><span class="usa-tag posc-tag--warn">None assigned</span></td>'
+    parts = [f'<td data-label="{label}">{escape(admin.first_name)} {escape(admin.last_name)}']
     if not admin.is_active:
-        parts.append(' <span class="tag tag--warn">deactivated</span>')
+        parts.append(' <span class="usa-tag posc-tag--warn">deactivated</span>')
     if admin.email:
         email = escape(admin.email)
         parts.append(f'<br><a href="mailto:{email}">{email}</a>')
@@ -35,10 +38,11 @@ def home_rows(rows):
         pidsl = access.pidsl
         services = "".join(f"<li>{escape(label)}</li>" for label in labels)
         html.append(
-            f"<tr><td><strong>{escape(pidsl.code)}</strong><br>{escape(pidsl.name)}<br>"
+            f'<tr><td data-label="Provider ID / Service Location"><strong>'
+            f"{escape(pidsl.code)}</strong><br>{escape(pidsl.name)}<br>"
             f'<span class="muted">{escape(pidsl.organization.name)}</span></td>'
-            f'<td><span class="tag">{escape(access.get_role_display())}</span>'
+            f'<td data-label="Your role and services"><span class="usa-tag">{escape(access.get_role_display())}</span>'
             f'<ul class="plain">{services}</ul></td>'
-            f"{''.join(_contact(admin) for admin in contacts)}</tr>"
+            f"{''.join(_contact(admin, label) for admin, label in zip(contacts, CONTACT_LABELS, strict=True))}</tr>"
         )
     return mark_safe("".join(html))  # noqa: S308 - every value above went through escape()

@@ -21,15 +21,15 @@ def subordinate_rows(accesses, results_url: str, organization_id: int):
     html = []
     for access in accesses:
         user = access.user
-        deactivated = "" if user.is_active else ' <span class="tag tag--warn">deactivated</span>'
+        deactivated = "" if user.is_active else ' <span class="usa-tag posc-tag--warn">deactivated</span>'
         outside = (
             ""
             if user.home_organization_id == organization_id
-            else ' <span class="tag">linked from another organization</span>'
+            else ' <span class="usa-tag">linked from another organization</span>'
         )
         html.append(
-            f'<tr><td><a href="{base}{access.pk}/">{escape(user.display_name)}</a>{deactivated}</td>'
-            f"<td>{escape(user.username)}</td>"
-            f"<td>{escape(access.get_role_display())}{outside}</td></tr>"
+            f'<tr><td data-label="Subordinate"><a href="{base}{access.pk}/">{escape(user.display_name)}</a>{deactivated}</td>'
+            f'<td data-label="Username">{escape(user.username)}</td>'
+            f'<td data-label="Role">{escape(access.get_role_display())}{outside}</td></tr>'
         )
     return mark_safe("".join(html))  # noqa: S308 - every value above went through escape()
