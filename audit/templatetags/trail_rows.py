@@ -40,7 +40,8 @@ def trail_rows(events):
         html.append(
             f'<tr data-record="{e.pk}"><td data-label="When">{timezone.localtime(e.at):%Y-%m-%d %H:%M:%S %Z}</td>'
             f'<td data-label="Action">{escape(e.get_action_display())}</td>'
-            f'<td data-label="Done by">{escape(e.actor_username or "-")}</td><td data-label="Done to">{escape(e.target_username or "-")}</td>'
+            f'<td data-label="Done by">{escape(e.actor_username or "-")}</td>'
+            f'<td data-label="Done to">{escape(e.target_username or "-")}</td>'
             f'<td data-label="PID/SL">{where}</td><td data-label="Address">{escape(e.ip_address or "")}</td>'
             f'<td data-label="Detail" class="detail">{detail}</td></tr>'
         )

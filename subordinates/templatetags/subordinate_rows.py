@@ -28,7 +28,8 @@ def subordinate_rows(accesses, results_url: str, organization_id: int):
             else ' <span class="usa-tag">linked from another organization</span>'
         )
         html.append(
-            f'<tr><td data-label="Subordinate"><a href="{base}{access.pk}/">{escape(user.display_name)}</a>{deactivated}</td>'
+            f'<tr><td data-label="Subordinate"><a href="{base}{access.pk}/">'
+            f"{escape(user.display_name)}</a>{deactivated}</td>"
             f'<td data-label="Username">{escape(user.username)}</td>'
             f'<td data-label="Role">{escape(access.get_role_display())}{outside}</td></tr>'
         )
