@@ -1,5 +1,6 @@
 """Refusals and errors are pages of the portal, in its words, with a way back (not Django's bare text)."""
 
+import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
@@ -97,3 +98,23 @@ def test_rule_links_escape_the_message_and_link_only_known_rules():
     assert "<script>" not in shown and "&lt;script&gt;" in shown
     assert '<a href="/rules/#LK-03" class="rule-link">(LK-03)</a>' in shown
     assert "(ZZ-99)" in shown and "#ZZ-99" not in shown
+
+
+@pytest.mark.parametrize("path", ["/no/such/page/", "/administer/999999999Z/subordinates/"])
+def test_the_demo_shows_the_portals_page_not_found_too(client, cast, settings, path):
+    # make run has DEBUG on; Django's technical 404 (its URL patterns) is not for providers' eyes.
+    settings.DEBUG = True
+    client.force_login(cast.alice)
+
+    response = client.get(path)
+
+    assert response.status_code == 404
+    html = page(response)
+    assert "There is no page at this address" in html
+    assert "NONE,NOARCHIVE" not in html and "URLconf" not in html
+    assert 'id="side-nav"' in html  # inside the portal's frame
+
+
+def test_every_page_names_its_favicon(client):
+    response = client.get(reverse("accounts:login"))
+    assert 'rel="icon" href="/static/uswds/img/favicons/favicon.ico"' in page(response)

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "accounts.middleware.NoStoreForSignedInMiddleware",
     "axes.middleware.AxesMiddleware",
     "csp.middleware.CSPMiddleware",
+    "posc.not_found.PortalNotFoundMiddleware",  # inside CSP, so the replaced page has its headers
 ]
 
 ROOT_URLCONF = "posc.urls"
