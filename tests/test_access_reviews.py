@@ -147,12 +147,13 @@ def test_ar04_a_completed_review_produces_its_csv_and_pdf(cast, review, django_c
     csv_report, pdf_report = built["review_csv"], built["review_pdf"]
     assert csv_report.status == pdf_report.status == "done"
     text = report_path(csv_report).read_text(encoding="utf-8-sig")  # as a spreadsheet reads it
-    assert "# Access review of Eddy's Group Practice" in text
-    # The heading lines are one cell each (a quoted cell when the text has a comma); then the table.
-    lines = [row for row in csv.reader(io.StringIO(text, newline="")) if row and not row[0].startswith("#")]
-    rows = [dict(zip(lines[0], row, strict=True)) for row in lines[1:]]
-    carol = next(r for r in rows if r["username"] == "carol")
-    assert carol["decision"] == "remove" and carol["services_before"] and carol["services_after"] == ""
+    # One header row, then the table: the review's heading facts are in the PDF's summary.
+    header, *lines = csv.reader(io.StringIO(text, newline=""))
+    assert header[:3] == ["PID/SL", "Provider name", "Username"]
+    rows = [dict(zip(header, row, strict=True)) for row in lines]
+    carol = next(r for r in rows if r["Username"] == "carol")
+    assert carol["Decision"] == "Remove from the PID/SL" and carol["Decided by"] == "alice"
+    assert carol["Services before the review"] and carol["Services after the review"] == ""
     pdf_text = "".join(page.extract_text() for page in PdfReader(report_path(pdf_report)).pages)
     assert "Access review of Eddy's Group Practice" in pdf_text and "carol" in pdf_text and "I validated" in pdf_text
 
@@ -189,9 +190,9 @@ def test_a_worker_killed_mid_build_leaves_no_half_report_and_a_retry_finishes(ca
 def test_ar04_the_user_access_report_lists_present_access(cast):
     report = report_build(reviews.user_access_report_request(actor=cast.compliance, organization=cast.eddys).pk)
     rows = list(csv.DictReader(io.StringIO(report_path(report).read_text(encoding="utf-8-sig"))))
-    assert {r["username"] for r in rows} >= {"alice", "bob", "carol", "dave", "biller"}
-    assert all(r["username"] != "erin" for r in rows)
-    assert "pin" not in rows[0] and "birth_month" not in rows[0]
+    assert {r["Username"] for r in rows} >= {"alice", "bob", "carol", "dave", "biller"}
+    assert all(r["Username"] != "erin" for r in rows)
+    assert not {"pin", "PIN", "birth_month", "Birth month"} & set(rows[0])
 
 
 def test_another_organizations_officer_cannot_request_a_report(cast):

@@ -25,12 +25,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from posc import spreadsheet
-from posc.humane import eastern
 
 from ..models import AccessReview, AuditEvent, EvidencePackage, Report
 from ..sealed import file_sha256, open_sealed, seal
 from ..storage import local_path, reports_storage, store, work_dir
 from .reports import HashingWriter
+from .summary import review_summary
 
 EXTRACT_COLUMNS = ["id", "at", "action", "done_by", "done_to", "pidsl", "before", "after", "detail", "hash"]
 _FILE_NAMES = {Report.Kind.REVIEW_CSV: "access-review.csv", Report.Kind.REVIEW_PDF: "access-review.pdf"}
@@ -68,7 +68,8 @@ def _write_extract(review: AccessReview, report_event_ids: list[int], out) -> No
             spreadsheet.row(
                 [
                     event.pk,
-                    event.at.isoformat(),
+                    # Eastern time with its zone, to the second, as the portal's other reports
+                    timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S %Z"),
                     event.get_action_display(),
                     event.actor_username,
                     event.target_username,
@@ -85,15 +86,9 @@ def _write_extract(review: AccessReview, report_event_ids: list[int], out) -> No
 
 
 def _attestation(review: AccessReview) -> bytes:
-    reviewer = review.completed_by
-    # AR-06: a review completed by default at its deadline has no reviewer; its attestation says so.
-    by = f"{reviewer.display_name} ({reviewer.username})" if reviewer else "default at the deadline (AR-06)"
-    return (
-        f"Access review of {review.organization.name}\n"
-        f"Period: {review.period_start:%m/%d/%Y} to {review.period_end:%m/%d/%Y}; due {review.due_date:%m/%d/%Y}\n"
-        f"Completed {eastern(review.completed_at)} by {by}\n\n"
-        f"{review.attestation}\n"
-    ).encode()
+    # The review's summary as the PDF prints it first (AR-04): who attested what, and the counts;
+    # AR-06: a review completed by default at its deadline has no reviewer, and it says so.
+    return review_summary(review).text().encode()
 
 
 def evidence_seal(review_id: int) -> EvidencePackage | None:
