@@ -4,9 +4,18 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from audit.reviews import first as review_first
+from audit.reviews.officer import ORGANIZATIONS_ON_HOME, officer_organizations
 from posc import screens
 from providers import authority
-from providers.selectors import administrators_by_pidsl, service_labels_by_access, user_links, user_links_holding
+from providers.selectors import (
+    BROADCASTS_ON_HOME,
+    administrators_by_pidsl,
+    current_broadcasts,
+    pidsls_missing_backup,
+    service_labels_by_access,
+    user_links,
+    user_links_holding,
+)
 
 from . import health
 from .areas import AREAS_BY_SLUG
@@ -14,6 +23,7 @@ from .navigation import COMPLIANCE_OFFICER, held_for
 from .rules import SECTIONS
 
 HOME_PAGE_SIZE = 25
+HOME_LIST_SIZE = 10  # the PID/SLs without a backup Home names; the Compliance page lists every one
 
 
 def healthz(request):
@@ -38,7 +48,10 @@ def rules(request):
 
 @login_required
 def home(request):
-    """The user's PID/SLs, services at each, and who administers them (IN-01)."""
+    """Each person's work (issue 18): the user's PID/SLs, services at each, and who administers
+    them (IN-01); a review due (AR-07); a compliance officer's organizations; the PID/SLs the user
+    should appoint a backup for (PU-03); the current broadcast messages. A fixed number of queries,
+    and those about a role only for users the navigation says hold it."""
     # The services come as labels in one query of their own, not as Service objects prefetched.
     page = Paginator(user_links(request.user), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     admins = administrators_by_pidsl(a.pidsl_id for a in page.object_list)
@@ -56,7 +69,23 @@ def home(request):
     held = held_for(request.user, request.session)
     may_be_due = authority.may_read_review_due(held, COMPLIANCE_OFFICER)
     reviews_due = review_first.reviews_due(request.user) if may_be_due else []
-    return render(request, "home.html", {"page": page, "rows": rows, "reviews_due": reviews_due})
+    # PU-02, PU-03: a Primary User whose PID/SL has no backup is offered to appoint one.
+    no_backup = pidsls_missing_backup(request.user, HOME_LIST_SIZE) if authority.holds_administration(held) else []
+    officer_of = officer_organizations(request.user) if COMPLIANCE_OFFICER in held else []
+    return render(
+        request,
+        "home.html",
+        {
+            "page": page,
+            "rows": rows,
+            "reviews_due": reviews_due,
+            "no_backup": no_backup[:HOME_LIST_SIZE],
+            "more_without_backup": len(no_backup) > HOME_LIST_SIZE,
+            "officer_of": officer_of[:ORGANIZATIONS_ON_HOME],
+            "more_organizations": len(officer_of) > ORGANIZATIONS_ON_HOME,
+            "broadcast_page": Paginator(current_broadcasts(), BROADCASTS_ON_HOME).page(1),
+        },
+    )
 
 
 @login_required

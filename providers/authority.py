@@ -252,6 +252,12 @@ def require_administrator(actor, pidsl: PidSl) -> Access:
     return access
 
 
+def backup_appointer_pidsl_ids(actor) -> QuerySet:
+    """PU-02: the PID/SLs whose backup the actor may appoint (the Primary User's alone, as
+    require_primary says), as a subquery of ids (empty for a deactivated actor). Home offers them."""
+    return Access.objects.open().filter(user=actor, user__is_active=True, role=PRIMARY).values("pidsl_id")
+
+
 def require_primary(actor, pidsl: PidSl) -> None:
     """PU-02: some things (appointing the backup) are the Primary User's alone."""
     require_active(actor)
@@ -742,9 +748,16 @@ def may_read_review_due(held_codes, officer_mark: str) -> bool:
 def review_due_reader_q(actor) -> Q:
     """AR-07: whose review due date Home and View Notifications show the actor, as a filter on
     AccessReview: the organization's Primary Users and backups, and its compliance officers."""
-    officer_of = ComplianceAssignment.objects.filter(user=actor, user__is_active=True, ended_at__isnull=True)
     return Q(organization_id__in=review_first_organization_ids(actor)) | Q(
-        organization_id__in=officer_of.values("organization_id")
+        organization_id__in=officer_organization_ids(actor)
+    )
+
+
+def officer_organization_ids(actor) -> QuerySet:
+    """AU-01: the organizations the actor is a compliance officer of now, as a subquery of ids
+    (empty for a deactivated actor): what their Home lists."""
+    return ComplianceAssignment.objects.filter(user=actor, user__is_active=True, ended_at__isnull=True).values(
+        "organization_id"
     )
 
 

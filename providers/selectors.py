@@ -1,12 +1,19 @@
 """Read-side queries that pages share. Each runs a fixed number of queries, whatever the rows."""
 
 from collections import defaultdict
+from datetime import timedelta
 from typing import NamedTuple
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from . import authority
-from .models import Access, PidSl, Service
+from .models import Access, BroadcastMessage, PidSl, Service
+
+# Home's broadcast messages: those posted in the last month, the highest priority first; the rest
+# are on View Broadcast Messages (docs/decisions.md, issue 18).
+BROADCAST_CURRENT_DAYS = 30
+BROADCASTS_ON_HOME = 5
 
 
 def user_links(user) -> QuerySet[Access]:
@@ -65,6 +72,29 @@ def administrators_by_pidsl(pidsl_ids) -> dict[int, dict[str, Contact]]:
     for pidsl_id, role, *contact in rows:
         result[pidsl_id][role] = Contact(*contact)
     return result
+
+
+def pidsls_missing_backup(user, limit: int) -> list[PidSl]:
+    """PU-03: up to ``limit`` (+1, to tell there are more) of the PID/SLs whose backup the user
+    may appoint (PU-02) that have none, in provider order (one query)."""
+    backup = Access.objects.open().filter(pidsl_id=OuterRef("pk"), role=authority.BACKUP)
+    return list(
+        PidSl.objects.filter(pk__in=authority.backup_appointer_pidsl_ids(user))
+        .exclude(Exists(backup))
+        .only("id", "provider_id", "service_location", "name")
+        .order_by("provider_id", "service_location")[: limit + 1]
+    )
+
+
+def current_broadcasts(now=None) -> list[BroadcastMessage]:
+    """The broadcast messages Home shows everyone: posted within BROADCAST_CURRENT_DAYS, at most
+    BROADCASTS_ON_HOME, highest priority and newest first (one query)."""
+    since = (now or timezone.now()) - timedelta(days=BROADCAST_CURRENT_DAYS)
+    return list(
+        BroadcastMessage.objects.filter(posted_at__gte=since)
+        .only("id", "subject", "body", "priority", "posted_at")
+        .order_by("priority", "-posted_at")[:BROADCASTS_ON_HOME]
+    )
 
 
 def service_labels_by_access(access_ids) -> dict[int, list[str]]:
