@@ -13,6 +13,8 @@ class Area:
     summary: str
     functions: tuple[str, ...] = ()
     links: tuple[tuple[str, str], ...] = ()
+    # The portal screen a user of the area goes on to, if it has one: (why, link label, URL name).
+    next_screen: tuple[str, str, str] | None = None
 
 
 AREAS: tuple[Area, ...] = (
@@ -43,6 +45,7 @@ AREAS: tuple[Area, ...] = (
             "View Contracts and Documents",
             "Submit Feedback",
         ),
+        next_screen=("Read what MassHealth posted for every provider in", "View Broadcast Messages", "providers:broadcasts"),
     ),
     Area(
         "members",
@@ -78,6 +81,7 @@ AREAS: tuple[Area, ...] = (
         ("portal_services",),
         "EOHHS news and updates for providers.",
         links=(("MassHealth provider news", "https://www.mass.gov/masshealth-for-providers"),),
+        next_screen=("Read the notices MassHealth posted in this portal in", "View Broadcast Messages", "providers:broadcasts"),
     ),
     Area(
         "related-links",

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from audit.reviews import first as review_first
 from audit.reviews.officer import ORGANIZATIONS_ON_HOME, officer_organizations
 from posc import screens
+from posc.urlcache import cached_reverse
 from providers import authority
 from providers.selectors import (
     BROADCASTS_ON_HOME,
@@ -98,6 +99,40 @@ def area(request, slug):
     links = user_links_holding(request.user, area.services)
     page = Paginator(links, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     if not page.object_list:
-        screens.refuse(request, "You hold no service of this area.", detail=f"area {slug}")
+        screens.refuse(
+            request,
+            "You hold no service of this area. Ask your organization's Primary User to assign you one.",
+            detail=f"area {slug}",
+        )
     rows = [(access.pidsl, access.area_services) for access in page.object_list]
-    return render(request, "area.html", {"area": area, "rows": rows, "page": page})
+    held = held_for(request.user, request.session)
+    steps = _next_steps(area, administers=authority.holds_administration(held))
+    return render(request, "area.html", {"area": area, "rows": rows, "page": page, "next_steps": steps})
+
+
+def _next_steps(area, *, administers: bool) -> list[tuple[str, str, str, str]]:
+    """What a user of the area does next (issue 18), as (words before, link label, URL, words
+    after): the area's own screen, who assigns its services, and for administrators where."""
+    steps = []
+    if area.next_screen is not None:
+        before, label, name = area.next_screen
+        steps.append((before + " ", label, cached_reverse(name), "."))
+    steps.append(
+        (
+            "To use this area at a provider not listed below, ask that provider's Primary User to "
+            "assign you the service: ",
+            "Home",
+            cached_reverse("home"),
+            " shows whom to contact for each of your providers.",
+        )
+    )
+    if administers:
+        steps.append(
+            (
+                "To give a subordinate this area's services, find them in ",
+                "Manage Subordinate Accounts",
+                cached_reverse("subordinates:manage"),
+                " and assign the services on Update Subordinate.",
+            )
+        )
+    return steps

@@ -75,3 +75,35 @@ def test_a_nonsense_page_number_on_an_area_shows_a_page(client, cast, number):
 
     assert response.status_code == 200
     assert cast.pidsl_a.code in response.content.decode()
+
+
+# --- issue 18: an area page says what to do next -------------------------------------------------
+
+
+def test_an_area_says_what_to_do_next(client, cast):
+    client.force_login(cast.carol)
+    response = client.get(reverse("area", args=["claims"]))
+    page = response.content.decode()
+    assert "What to do next" in page
+    assert f'<a href="{reverse("home")}">Home</a> shows whom to contact' in page
+    # carol administers nothing: no step about assigning services (PU-04).
+    assert reverse("subordinates:manage") not in page.split("What to do next")[1]
+
+
+def test_an_administrator_is_told_where_to_assign_the_areas_services(client, cast):
+    client.force_login(cast.alice)
+    page = client.get(reverse("area", args=["claims"])).content.decode()
+    assert f'<a href="{reverse("subordinates:manage")}">Manage Subordinate Accounts</a>' in page.split("What to do next")[1]
+
+
+def test_the_correspondence_area_leads_to_the_broadcast_messages(client, cast):
+    client.force_login(cast.carol)
+    page = client.get(reverse("area", args=["correspondence"])).content.decode()
+    assert f'<a href="{reverse("providers:broadcasts")}">View Broadcast Messages</a>' in page.split("What to do next")[1]
+
+
+def test_an_area_refusal_says_whom_to_ask(client, cast):
+    client.force_login(cast.carol)
+    response = client.get(reverse("area", args=["batch-files"]))
+    assert response.status_code == 403
+    assert "Ask your organization&#x27;s Primary User to assign you one." in response.content.decode()
