@@ -45,7 +45,11 @@ AREAS: tuple[Area, ...] = (
             "View Contracts and Documents",
             "Submit Feedback",
         ),
-        next_screen=("Read what MassHealth posted for every provider in", "View Broadcast Messages", "providers:broadcasts"),
+        next_screen=(
+            "Read what MassHealth posted for every provider in",
+            "View Broadcast Messages",
+            "providers:broadcasts",
+        ),
     ),
     Area(
         "members",
@@ -81,7 +85,11 @@ AREAS: tuple[Area, ...] = (
         ("portal_services",),
         "EOHHS news and updates for providers.",
         links=(("MassHealth provider news", "https://www.mass.gov/masshealth-for-providers"),),
-        next_screen=("Read the notices MassHealth posted in this portal in", "View Broadcast Messages", "providers:broadcasts"),
+        next_screen=(
+            "Read the notices MassHealth posted in this portal in",
+            "View Broadcast Messages",
+            "providers:broadcasts",
+        ),
     ),
     Area(
         "related-links",

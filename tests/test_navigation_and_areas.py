@@ -93,13 +93,15 @@ def test_an_area_says_what_to_do_next(client, cast):
 def test_an_administrator_is_told_where_to_assign_the_areas_services(client, cast):
     client.force_login(cast.alice)
     page = client.get(reverse("area", args=["claims"])).content.decode()
-    assert f'<a href="{reverse("subordinates:manage")}">Manage Subordinate Accounts</a>' in page.split("What to do next")[1]
+    link = f'<a href="{reverse("subordinates:manage")}">Manage Subordinate Accounts</a>'
+    assert link in page.split("What to do next")[1]
 
 
 def test_the_correspondence_area_leads_to_the_broadcast_messages(client, cast):
     client.force_login(cast.carol)
     page = client.get(reverse("area", args=["correspondence"])).content.decode()
-    assert f'<a href="{reverse("providers:broadcasts")}">View Broadcast Messages</a>' in page.split("What to do next")[1]
+    link = f'<a href="{reverse("providers:broadcasts")}">View Broadcast Messages</a>'
+    assert link in page.split("What to do next")[1]
 
 
 def test_an_area_refusal_says_whom_to_ask(client, cast):
