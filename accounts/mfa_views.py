@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
+from posc.forms import required
+
 from . import mfa, passkeys
 
 
@@ -19,6 +21,7 @@ class CodeForm(forms.Form):
         min_length=6,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*"}),
         help_text="The 6-digit code your authenticator app shows now.",
+        error_messages=required("Enter the 6-digit code your authenticator app shows."),
     )
 
     def clean_code(self):
@@ -39,6 +42,7 @@ class CurrentPasswordForm(forms.Form):
         strip=False,
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages=required("Enter your current password."),
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import LoginView, PasswordChangeView
 from django.core.exceptions import ValidationError
@@ -14,6 +14,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 
 from audit.reviews import first as review_first
+from posc.forms import required, say_required
 
 from . import services
 from .models import Terms
@@ -23,6 +24,12 @@ from .services import terms_pending
 class SignInForm(AuthenticationForm):
     """Django gives the user ID field a max_length for the widget only; a 10 kB user ID reached
     authenticate() and django-axes' 255-character column: a 500. Too long is a failed sign-in."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        say_required(self, username="Enter your user ID.", password="Enter your password.")
+        # The error summary takes focus after a failed sign-in; Django's autofocus would take it back.
+        self.fields["username"].widget.attrs.pop("autofocus", None)
 
     def clean_username(self):
         username = self.cleaned_data["username"]
@@ -48,10 +55,30 @@ class SignInView(LoginView):
         return response
 
 
+class ChangePasswordForm(PasswordChangeForm):
+    """Django checks the password rules on the confirmation (new_password2), so "too short" showed
+    next to "Confirm"; the rules are the new password's, so their refusals are shown there."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        say_required(
+            self,
+            old_password="Enter your current password.",
+            new_password1="Enter a new password.",
+            new_password2="Enter the new password again.",
+        )
+
+    def clean(self):
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return forms.Form.clean(self)
+
+
 class ChangePasswordView(PasswordChangeView):
     """Change Password for every user (US-04): current password, new twice, Django's validators."""
 
     template_name = "accounts/change_password.html"
+    form_class = ChangePasswordForm
 
     def form_valid(self, form):
         services.password_change(user=self.request.user, new_password=form.cleaned_data["new_password1"])
@@ -64,8 +91,10 @@ class ChangePasswordView(PasswordChangeView):
 class TermsDecisionForm(forms.Form):
     """US-03: the version shown and the answer (Accept, or Decline which signs out)."""
 
-    version = forms.CharField(max_length=20)
-    decision = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])
+    version = forms.CharField(max_length=20, error_messages=required("Open the Terms and Conditions again."))
+    decision = forms.ChoiceField(
+        choices=[("accept", "Accept"), ("decline", "Decline")], error_messages=required("Choose Accept or Decline.")
+    )
 
 
 class TermsView(LoginRequiredMixin, View):

@@ -31,6 +31,12 @@ def _kind(widget) -> str:
     return "input"
 
 
+@register.filter
+def described_by(field) -> str:
+    """The ids an input drawn by hand (a checkbox in a table row) names in its aria-describedby."""
+    return " ".join(([hint_id(field)] if field.help_text else []) + error_ids(field))
+
+
 @register.simple_tag
 def field_widget(field, **extra):
     widget = field.field.widget
@@ -38,10 +44,10 @@ def field_widget(field, **extra):
     classes = [widget.attrs.get("class", ""), _CLASSES.get(kind, "usa-input")]
     if field.errors and kind != "checkbox":
         classes.append(f"{_CLASSES.get(kind, 'usa-input')}--error")
-    described = ([hint_id(field)] if field.help_text else []) + error_ids(field)
+    described = described_by(field)
     attrs = {"class": " ".join(c for c in classes if c), **extra}
     if described:
-        attrs["aria-describedby"] = " ".join(described)
+        attrs["aria-describedby"] = described
     return field.as_widget(attrs=attrs)
 
 

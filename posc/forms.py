@@ -107,6 +107,18 @@ def ascii_digits(value: str) -> None:
         raise forms.ValidationError("Use the digits 0-9.")
 
 
+def required(message: str, **others: str) -> dict[str, str]:
+    """A field's ``error_messages`` saying what to do when it is left empty. Django's own "This field
+    is required." names no field: in the error summary, seven of them said nothing (issue 18)."""
+    return {"required": message, **others}
+
+
+def say_required(form: forms.BaseForm, **messages: str) -> None:
+    """The same for the fields of a form Django declares (sign-in, change password)."""
+    for name, message in messages.items():
+        form.fields[name].error_messages = {**form.fields[name].error_messages, "required": message}
+
+
 def apply_violation(form: forms.Form, exc) -> None:
     """Show a service's refusal next to the field it concerns, or above the form."""
     field = getattr(exc, "field", None)

@@ -6,7 +6,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from accounts.models import middle_initial_validator, pin_validator, zip_validator
-from posc.forms import NameField, NFCCharField, ascii_digits, birth_validator, no_nul, one_script_name
+from posc.forms import NameField, NFCCharField, ascii_digits, birth_validator, no_nul, one_script_name, required
 from providers import authority, catalog
 from providers.models import PidSl
 
@@ -93,19 +93,30 @@ class ServicesForm(ServicesMixin, forms.Form):
 class SubordinateForm(ServicesMixin, forms.Form):
     """Add New Subordinate (seeds 004); US-02 says what is required and how it is checked."""
 
-    last_name = NameField(label="Last Name", max_length=150)
-    first_name = NameField(label="First Name", max_length=150)
+    last_name = NameField(label="Last Name", max_length=150, error_messages=required("Enter the last name."))
+    first_name = NameField(label="First Name", max_length=150, error_messages=required("Enter the first name."))
     middle_initial = forms.CharField(
         label="Middle Initial", max_length=1, required=False, validators=[middle_initial_validator]
     )
     birth_date = forms.CharField(
-        label="Date of Birth", max_length=5, validators=[birth_validator], help_text="mm/dd - month and day only"
+        label="Date of Birth",
+        max_length=5,
+        validators=[birth_validator],
+        help_text="mm/dd - month and day only",
+        error_messages=required("Enter the date of birth as mm/dd."),
     )
     pin = forms.CharField(
-        label="PIN", max_length=4, min_length=4, validators=[ascii_digits, pin_validator], help_text="4 digit number"
+        label="PIN",
+        max_length=4,
+        min_length=4,
+        validators=[ascii_digits, pin_validator],
+        help_text="4 digit number",
+        error_messages=required("Enter the person's 4-digit PIN."),
     )
-    email = forms.EmailField(label="Email Address", max_length=254)
-    zip_code = forms.CharField(label="Zip Code", max_length=10, help_text="5 or 9 digits")
+    email = forms.EmailField(label="Email Address", max_length=254, error_messages=required("Enter the email address."))
+    zip_code = forms.CharField(
+        label="Zip Code", max_length=10, help_text="5 or 9 digits", error_messages=required("Enter the ZIP code.")
+    )
     phone = forms.CharField(
         label="Phone",
         max_length=20,
@@ -136,10 +147,15 @@ class SubordinateForm(ServicesMixin, forms.Form):
 class LinkForm(ServicesMixin, forms.Form):
     """Link Subordinate Accounts: find by user ID plus matching last name (LK-01)."""
 
-    username = forms.CharField(label="Username", max_length=150)
-    last_name = NFCCharField(label="Last Name", max_length=150)
+    username = forms.CharField(label="Username", max_length=150, error_messages=required("Enter the user's Username."))
+    last_name = NFCCharField(
+        label="Last Name", max_length=150, error_messages=required("Enter the user's last name, to match (LK-01).")
+    )
     pidsls = forms.ModelMultipleChoiceField(
-        label="Link to these providers", queryset=PidSl.objects.none(), widget=forms.CheckboxSelectMultiple
+        label="Link to these providers",
+        queryset=PidSl.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages=required("Choose at least one provider to link the user to."),
     )
     ends_on = LinkEndsOnField()
 
@@ -151,13 +167,20 @@ class LinkForm(ServicesMixin, forms.Form):
 
 
 class UserChoiceForm(forms.Form):
-    username = forms.CharField(label="Username", max_length=150, validators=[no_nul])
+    username = forms.CharField(
+        label="Username", max_length=150, validators=[no_nul], error_messages=required("Enter the user's Username.")
+    )
 
 
 class ChangePrimaryForm(forms.Form):
     """The Existing Provider Modification Data Collection Form, as the portal files it (PU-06)."""
 
-    username = forms.CharField(label="User ID of the new Primary User", max_length=150, validators=[no_nul])
+    username = forms.CharField(
+        label="User ID of the new Primary User",
+        max_length=150,
+        validators=[no_nul],
+        error_messages=required("Enter the user ID of the new Primary User."),
+    )
     reason = forms.CharField(
         label="Reason", max_length=2000, required=False, widget=forms.Textarea, validators=[no_nul]
     )
@@ -179,7 +202,10 @@ class ReasonForm(forms.Form):
 
 
 class ComplianceActionForm(forms.Form):
-    action = forms.ChoiceField(choices=[("appoint", "Make compliance officer"), ("end", "End")])
+    action = forms.ChoiceField(
+        choices=[("appoint", "Make compliance officer"), ("end", "End")],
+        error_messages=required("Choose to make the user a compliance officer or to end it."),
+    )
 
 
 class KeepUsersForm(forms.Form):

@@ -46,6 +46,10 @@ class PidSlAdministratorMixin(LoginRequiredMixin):
 
     def get_access(self, access_id: int, *, with_services: bool = False):
         access = selectors.open_link_at(access_id, self.pidsl, with_services=with_services)
+        if access is None and not selectors.link_exists(access_id):
+            # A number no link ever had is a mistyped address, not someone else's subordinate:
+            # "You do not administer this" would send the person looking for whom to ask.
+            raise Http404("No such subordinate.")
         if access is None:
             refuse(self.request, f"no open link {access_id} at {self.pidsl.code}", self.pidsl)
         return access

@@ -15,6 +15,11 @@ def administered_pidsls(user) -> QuerySet[PidSl]:
     )
 
 
+def link_exists(access_id: int) -> bool:
+    """Whether any link, open or ended, anywhere, has this number (issue 18: none is a 404)."""
+    return Access.objects.filter(pk=access_id).exists()
+
+
 def open_link_at(access_id: int, pidsl: PidSl, *, with_services: bool = False) -> Access | None:
     """An open link of this PID/SL with its user. The PID/SL is the caller's, read with its
     organization by the permission check: joining it again cost more to plan than to run."""

@@ -13,6 +13,7 @@ from audit.models import AuditEvent
 from subordinates.services import password_reset_temporary
 from tests.factories import DEMO_PASSWORD
 from tests.helpers import fresh
+from tests.view_helpers import field_errors
 
 CHANGE = reverse("accounts:password_change")
 GOOD = "lantern orchard velvet summit"
@@ -35,6 +36,29 @@ def test_a_wrong_current_password_changes_nothing(client, cast):
     assert response.status_code == 200
     cast.carol.refresh_from_db()
     assert cast.carol.check_password(DEMO_PASSWORD)
+
+
+def test_a_password_rule_is_shown_at_the_new_password_not_the_confirmation(client, cast):
+    # Issue 18: Django's SetPasswordForm checks the rules on new_password2, so "too short" sat
+    # next to the confirmation; it belongs to the password being chosen.
+    client.force_login(cast.carol)
+    response = client.post(
+        CHANGE, {"old_password": DEMO_PASSWORD, "new_password1": "short-pass", "new_password2": "short-pass"}
+    )
+
+    assert response.status_code == 200
+    assert any("too short" in e for e in field_errors(response, "new_password1"))
+    assert field_errors(response, "new_password2") == []
+    assert 'aria-describedby="id_new_password1_hint id_new_password1_error1' in response.content.decode()
+
+
+def test_two_passwords_that_differ_are_shown_at_the_confirmation(client, cast):
+    client.force_login(cast.carol)
+    response = client.post(CHANGE, {"old_password": DEMO_PASSWORD, "new_password1": GOOD, "new_password2": GOOD + "x"})
+
+    assert response.status_code == 200
+    assert field_errors(response, "new_password1") == []
+    assert field_errors(response, "new_password2")
 
 
 def test_us04_a_temporary_password_leads_only_to_change_password(client, cast):

@@ -95,7 +95,7 @@ def test_pu06_a_second_pending_request_is_refused(client, cast):
 @pytest.mark.parametrize(
     ("username", "message"),
     [
-        ("", "This field is required."),
+        ("", "Enter the user ID of the new Primary User."),
         ("nobody", "No user you can choose here has that user ID. (PU-06)"),
         ("ALICE", "No user you can choose here has that user ID. (PU-06)"),
         # LK-03: another organization's user is refused in the same words as nobody.

@@ -93,7 +93,7 @@ def test_pu06_a_pidsl_with_a_primary_user_is_refused_with_the_reason(client, cas
     [
         ("pidsl", "999999999Z", "No PID/SL 999999999Z is enrolled. Check the code, or enroll it first."),
         ("pidsl", "12345", "Enter 9 digits and a letter, as on your letter."),
-        ("designee_last_name", "", "This field is required."),
+        ("designee_last_name", "", "Enter the Primary User's last name."),
         ("designee_email", "not-an-email", "Enter a valid email address."),
     ],
 )

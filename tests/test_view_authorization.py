@@ -235,6 +235,21 @@ def test_an_unknown_pidsl_code_is_404(client, cast):
     assert client.get(url("results", pidsl="999999999Z").replace("999999999Z", "x")).status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("name", "method"), [("update", "get"), ("update", "post"), ("remove", "get"), ("reset_password", "post")]
+)
+def test_a_subordinate_that_does_not_exist_is_404(client, cast, name, method):
+    # Issue 18 (docs/decisions.md): a link number no link ever had is "no such subordinate"; a real
+    # link of another PID/SL stays 403 (test_another_pidsls_code_or_link_in_the_url_gets_403).
+    client.force_login(cast.alice)
+    before = db_state()
+
+    response = send(client, method, url(name, pidsl=cast.pidsl_a.code, access_id=999_999_999), {})
+
+    assert response.status_code == 404
+    assert db_state() == before
+
+
 def test_a_refusal_is_recorded(client, cast):
     client.force_login(cast.carol)
 

@@ -120,7 +120,7 @@ def test_a_deactivated_user_cannot_be_appointed(client, cast):
 
 @pytest.mark.parametrize(
     ("username", "message"),
-    [("nobody", "No user you can choose here has that user ID. (PU-02)"), ("", "This field is required.")],
+    [("nobody", "No user you can choose here has that user ID. (PU-02)"), ("", "Enter the user's Username.")],
 )
 def test_an_unknown_or_empty_username_is_refused(client, cast, username, message):
     client.force_login(cast.alice)

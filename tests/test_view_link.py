@@ -197,7 +197,7 @@ def test_no_pidsl_chosen_is_refused(client, cast):
     response = client.post(link_url(cast), data)
 
     assert response.status_code == 400
-    assert field_errors(response, "pidsls") == ["This field is required."]
+    assert field_errors(response, "pidsls") == ["Choose at least one provider to link the user to."]
 
 
 @pytest.mark.parametrize("tampered", ["manage_subordinates", "mmq", "no_such_service"])

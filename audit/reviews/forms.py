@@ -2,6 +2,7 @@
 
 from django import forms
 
+from posc.forms import required
 from providers import catalog
 from providers.models import Service
 
@@ -12,7 +13,7 @@ class DecisionForm(forms.Form):
     """One review item's decision. The services are parsed into catalog services; whether the
     PID/SL allows them is the service's question (SV-02), answered with their names."""
 
-    decision = forms.ChoiceField(choices=ReviewItem.Decision.choices)
+    decision = forms.ChoiceField(choices=ReviewItem.Decision.choices, error_messages=required("Choose a decision."))
     services = forms.ModelMultipleChoiceField(queryset=Service.objects.all(), to_field_name="code", required=False)
 
     def clean_services(self):
@@ -26,7 +27,7 @@ class DecisionForm(forms.Form):
 class ScheduleForm(forms.Form):
     """AR-01: the number of months between reviews; which numbers are allowed is the service's."""
 
-    months = forms.IntegerField()
+    months = forms.IntegerField(error_messages=required("Choose how often reviews are due."))
 
 
 class CompleteForm(forms.Form):
@@ -43,15 +44,25 @@ class PageForm(forms.Form):
 class DefaultDecisionForm(forms.Form):
     """AR-06: the organization's choice; whether the program allows it is the service's question."""
 
-    default_decision = forms.ChoiceField(choices=DefaultDecision.choices)
+    default_decision = forms.ChoiceField(
+        choices=DefaultDecision.choices, error_messages=required("Choose the default decision.")
+    )
 
 
 class ProgramSettingsForm(forms.Form):
     """AR-06, agency staff: the grace period and the program's minimum default."""
 
-    grace_days = forms.IntegerField(label="Grace period after the due date (days)", min_value=0, max_value=90)
+    grace_days = forms.IntegerField(
+        label="Grace period after the due date (days)",
+        min_value=0,
+        max_value=90,
+        help_text="0 to 90 days.",
+        error_messages=required("Enter the grace period in days, 0 to 90."),
+    )
     minimum_default = forms.ChoiceField(
-        label="Weakest default an organization may choose", choices=DefaultDecision.choices
+        label="Weakest default an organization may choose",
+        choices=DefaultDecision.choices,
+        error_messages=required("Choose the weakest default an organization may choose."),
     )
 
 
