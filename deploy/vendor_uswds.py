@@ -38,6 +38,11 @@ def main() -> int:
         for relative in ["css/uswds.min.css", "js/uswds.min.js", *sorted(named), *EXTRA]:
             (TARGET / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(dist / relative, TARGET / relative)
+        # The source maps are not shipped: drop the comments naming them, which collectstatic's
+        # hashed storage would otherwise refuse as missing files.
+        for built in ("css/uswds.min.css", "js/uswds.min.js"):
+            path = TARGET / built
+            path.write_text(re.sub(r"\n?/[*/]# sourceMappingURL=[^\n]*", "", path.read_text()))
         shutil.copy2(Path(scratch) / "package" / "LICENSE.md", TARGET / "LICENSE.md")
         (TARGET / "VERSION").write_text(f"@uswds/uswds {VERSION}\n")
     print(f"static/uswds: USWDS {VERSION}, {sum(1 for p in TARGET.rglob('*') if p.is_file())} files")

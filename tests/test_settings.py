@@ -55,3 +55,20 @@ def test_passwords_are_hashed_with_argon2_by_default():
     from posc.settings import base
 
     assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_the_static_files_collect_under_hashed_names(tmp_path, settings):
+    # Production's hashed storage refuses a stylesheet naming a file it cannot find: the vendored
+    # design system (static/uswds, `make design-system`) must carry every font and image its CSS names.
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+
+    call_command("collectstatic", "--no-input", verbosity=0)
+
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    assert "uswds/css/uswds.min.css" in manifest and "uswds/img/sprite.svg" in manifest
