@@ -90,19 +90,19 @@ def test_mhughes_completes_the_review_and_compliance_downloads_it(page, sign_in,
     links = page.get_by_role("row").filter(has_text="Access review (CSV)").get_by_role("link", name="Download")
     with page.expect_download() as csv_download:
         links.click()
-    # As a spreadsheet reads it: the BOM (issue 15), then the heading lines, one cell each, then the table.
+    # As a spreadsheet reads it: the BOM (issue 15), then one header row (issue 18), then the table.
     text = Path(csv_download.value.path()).read_text(encoding="utf-8-sig")
-    lines = [row for row in csv.reader(io.StringIO(text, newline="")) if row and not row[0].startswith("#")]
-    rows = [dict(zip(lines[0], row, strict=True)) for row in lines[1:]]
-    by_user = {(r["username"], r["pidsl"]): r for r in rows}
-    assert by_user[("jdoe11", "110000001A")]["decision"] == "modify"
-    assert by_user[("bkim1", "110000001A")]["decision"] == "remove"
-    assert "I validated" in text
+    header, *lines = csv.reader(io.StringIO(text, newline=""))
+    rows = [dict(zip(header, row, strict=True)) for row in lines]
+    by_user = {(r["Username"], r["PID/SL"]): r for r in rows}
+    assert by_user[("jdoe11", "110000001A")]["Decision"] == "Modify services"
+    assert by_user[("bkim1", "110000001A")]["Decision"] == "Remove from the PID/SL"
     with page.expect_download() as pdf_download:
         page.get_by_role("row").filter(has_text="Access review (PDF)").get_by_role("link", name="Download").click()
     pdf = PdfReader(pdf_download.value.path())
     pdf_text = "".join(p.extract_text() for p in pdf.pages)
     assert "Access review of Eddy's Group Practice" in pdf_text and "jdoe11" in pdf_text and "bkim1" in pdf_text
+    assert "I validated" in pdf_text  # the attestation, in the PDF's summary (issue 18)
     # AU-02: the compliance officer takes the sealed evidence package, its manifest matching its files.
     page.reload()
     with page.expect_download() as evidence_download:
