@@ -28,6 +28,7 @@ class SignInForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         say_required(self, username="Enter your user ID.", password="Enter your password.")
+        self.fields["username"].label = "User ID"  # the POSC's word, which the job aids use
         # The error summary takes focus after a failed sign-in; Django's autofocus would take it back.
         self.fields["username"].widget.attrs.pop("autofocus", None)
 
