@@ -59,7 +59,15 @@ class AgencyRequiredMixin(LoginRequiredMixin):
 
 
 def _letter(request, designation, pin, status=200):
-    return render(request, "agency/letter.html", {"designation": designation, "pin": pin}, status=status)
+    # The letter is read on paper: the portal's address is written out in full, as this request
+    # reached it (issue 18), so the person knows where to type the codes.
+    context = {
+        "designation": designation,
+        "pin": pin,
+        "register_url": request.build_absolute_uri(reverse("providers:register")),
+        "login_url": request.build_absolute_uri(reverse("accounts:login")),
+    }
+    return render(request, "agency/letter.html", context, status=status)
 
 
 def _designate(actor, pidsl, data):

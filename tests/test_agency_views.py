@@ -146,6 +146,19 @@ def test_the_home_page_counts_the_pending_requests(client, cast, change_request)
 # Enroll a Provider and Add a PID/SL: the PIN letter
 
 
+def test_the_letter_gives_the_portals_address_and_never_breaks_a_code(client, cast):
+    # Issue 18: read on paper, the letter says where to register, and its codes stay on one line.
+    client.force_login(cast.agency)
+
+    html = page(client.post(agency_url("enroll"), enroll_data()))
+
+    assert 'data-testid="letter-address">http://testserver/providers/register/<' in html
+    assert "http://testserver/accounts/login/" in html
+    assert "Dear Nina Alvarez," in html
+    for testid in ("letter-pidsl", "letter-pin"):
+        assert re.search(rf'<dd class="[^"]*\btext-no-wrap\b[^"]*" data-testid="{testid}">', html)
+
+
 def test_enroll_creates_the_organization_pidsl_and_designation_and_prints_the_letter(client, cast):
     client.force_login(cast.agency)
 

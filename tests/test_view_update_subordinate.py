@@ -4,6 +4,8 @@ Without JavaScript, Assign and Unassign re-render with the working set in hidden
 only Submit saves, through the service. A tampered hidden field is refused (PU-04, SV-02).
 """
 
+import re
+
 import pytest
 
 from audit.models import AuditEvent
@@ -45,6 +47,18 @@ def test_an_outside_user_is_marked(client, cast):
     response = client.get(update_url(cast, cast.biller))
 
     assert "linked from another organization" in page(response)
+
+
+def test_enter_submits_not_assign(client, cast):
+    # Issue 18: the browser's default button is the first, "Assign ›"; services.js sends Enter to
+    # the one button marked data-default-action, Submit.
+    client.force_login(cast.alice)
+
+    html = page(client.get(update_url(cast, cast.biller)))
+
+    marked = re.findall(r"<button[^>]*data-default-action[^>]*>([^<]*)</button>", html)
+    assert marked == ["Submit"]
+    assert "js/services.js" in html
 
 
 def test_the_backup_may_use_it(client, cast):

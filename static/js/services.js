@@ -2,6 +2,23 @@
 // The page works without this file: the Assign/Unassign buttons then re-render on the server.
 (function () {
   "use strict";
+  // Enter in a field submits the form's main action. A browser presses the form's first submit
+  // button, which on these pages is "Assign ›" (issue 18). A hidden duplicate Submit placed first
+  // would be a second, invisible "Submit" for screen readers (or an aria-hidden control axe refuses),
+  // so the form itself sends Enter to the button marked data-default-action.
+  var PRESSING = ["submit", "button", "reset", "image", "file"];
+  document.querySelectorAll("form").forEach(function (form) {
+    var main = form.querySelector("[data-default-action]");
+    if (!main) { return; }
+    form.addEventListener("keydown", function (event) {
+      var target = event.target;
+      if (event.key !== "Enter" || event.defaultPrevented || target.tagName !== "INPUT") { return; }
+      if (PRESSING.indexOf(target.type) !== -1) { return; }
+      event.preventDefault();
+      if (main.disabled) { return; }
+      if (form.requestSubmit) { form.requestSubmit(main); } else { main.click(); }
+    });
+  });
   document.querySelectorAll("[data-services-picker]").forEach(function (picker) {
     var form = picker.closest("form");
     var available = picker.querySelector("#id_available");
