@@ -15,5 +15,7 @@ urlpatterns = [
     path("provider-types/<int:org>/", agency_views.ProviderTypeView.as_view(), name="provider_type"),
     path("users/", agency_views.UsersView.as_view(), name="users"),
     path("users/<int:user_id>/", agency_views.UserActionView.as_view(), name="user_action"),
+    # Issue 18: Deactivate's confirmation (GET); it posts to user_action.
+    path("users/<int:user_id>/deactivate/", agency_views.UserDeactivateConfirmView.as_view(), name="user_deactivate"),
     path("broadcasts/", agency_views.BroadcastsView.as_view(), name="broadcasts"),
 ]

@@ -43,9 +43,11 @@ from .models import (
     RegistrationThrottle,
     Service,
 )
+from .selectors import user_links
 
 PAGE_SIZE = 25
 LOSSES_SHOWN = 25  # US-09: the organizations losing most users to dormancy this month, on Agency home
+DEACTIVATE_LINKS_SHOWN = 50  # the confirmation names the providers a user stays linked to, up to these
 User = get_user_model()
 
 
@@ -415,6 +417,27 @@ class UserActionView(AgencyRequiredMixin, View):
         except ValidationError as exc:
             return _result(request, "", refused=exc, back=back)
         return _result(request, message, back=back, temporary_password=password)
+
+
+class UserDeactivateConfirmView(AgencyRequiredMixin, View):
+    """Deactivate's confirmation (issue 18): what deactivating the user does, and the providers they
+    stay linked to, before the POST to user_action (which is unchanged, and CSRF-protected)."""
+
+    http_method_names = ["get"]
+
+    def get(self, request, user_id):
+        target = get_object_or_404(User.objects.select_related("home_organization"), pk=user_id)
+        # US-06, PU-06: authority's answer, so a refused deactivation says why before anyone confirms.
+        refusal = authority.account_refusal(request.user, target, authority.DEACTIVATE) if target.is_active else None
+        links = list(user_links(target)[: DEACTIVATE_LINKS_SHOWN + 1])
+        context = {
+            "target": target,
+            "links": links[:DEACTIVATE_LINKS_SHOWN],
+            "more_links": len(links) > DEACTIVATE_LINKS_SHOWN,
+            "refusal": refusal,
+            "back": f"{reverse('agency:users')}?{urlencode({'q': target.username})}",
+        }
+        return render(request, "agency/deactivate_confirm.html", context)
 
 
 class BroadcastsView(AgencyRequiredMixin, View):

@@ -56,6 +56,19 @@ class LinkEndsOnField(forms.DateField):
 class SubordinateSearchForm(forms.Form):
     first_name = NFCCharField(label="First Name", max_length=150, required=False)
     last_name = NFCCharField(label="Last Name", max_length=150, required=False)
+    # Issue 18: a Primary User told a user ID finds the one subordinate without guessing a name.
+    username = NFCCharField(label="User ID", max_length=150, required=False)
+
+
+class OrganizationUserSearchForm(forms.Form):
+    """Organization Users' search (issue 18), by GET: the start of a name or of a user ID."""
+
+    q = NFCCharField(
+        label="Name or user ID",
+        max_length=150,
+        required=False,
+        help_text="The first letters of a first name, last name or user ID, such as Rivera, Alma Rivera or arivera.",
+    )
 
 
 OUT_OF_DATE = "This page is out of date: open Update Subordinate again, then make your change."

@@ -19,7 +19,7 @@ from providers import services as provider_services
 from providers.models import ComplianceAssignment, Organization
 
 from . import dormancy, offboarding, selectors, services
-from .forms import ComplianceActionForm, KeepUsersForm, OffboardForm, ReasonForm
+from .forms import ComplianceActionForm, KeepUsersForm, OffboardForm, OrganizationUserSearchForm, ReasonForm
 from .mixins import OrganizationAdministratorMixin, refuse
 
 PAGE_SIZE = 25
@@ -34,7 +34,10 @@ class OrganizationUsersView(OrganizationAdministratorMixin, View):
         organizations = Organization.objects.filter(pk__in=self.organization_ids).order_by("name")
         chosen = request.GET.get("organization")
         organization = next((o for o in organizations if str(o.pk) == chosen), organizations[0])
-        users = selectors.organization_users(organization_id=organization.pk)
+        # Issue 18: the search by name or user ID; bad input says so at the field and filters nothing.
+        search = OrganizationUserSearchForm(request.GET)
+        term = search.cleaned_data["q"].strip() if search.is_valid() else ""
+        users = selectors.organization_users(organization_id=organization.pk, term=term)
         page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
         locked = account_services.locked_usernames([u.username for u in page.object_list])
         # Every button the page shows is authority's answer, from what the page already read: the
@@ -69,7 +72,10 @@ class OrganizationUsersView(OrganizationAdministratorMixin, View):
                 "officers": officers,
                 "officer_ids": {o.user_id for o in officers},
                 "may_appoint": may_appoint,
+                "search_form": search,
+                "term": term,
             },
+            status=200 if search.is_valid() else 400,
         )
 
 
@@ -150,7 +156,29 @@ class UserStatusView(OrganizationUserActionView):
 
 
 class ComplianceOfficerView(OrganizationUserActionView):
-    """The Primary User appoints one of the organization's users as a compliance officer, or ends it."""
+    """The Primary User appoints one of the organization's users as a compliance officer, or ends it.
+    GET is the confirmation that says what an officer may read (issue 18); the POST appoints."""
+
+    http_method_names = ["get", "post"]
+
+    def get(self, request, user_id):
+        target = get_object_or_404(User.objects.select_related("home_organization"), pk=user_id)
+        organization = target.home_organization
+        # AU-01: the page is for whom the service lets appoint; anyone else is refused, audited.
+        if organization is None or not authority.may_act_as_organization_primary(request.user, organization.pk):
+            screens.refuse(
+                request,
+                "Only the organization's Primary User appoints its compliance officers (AU-01).",
+                detail=f"compliance officer confirmation for user {target.pk}",
+            )
+        already = ComplianceAssignment.objects.filter(
+            user=target, organization=organization, ended_at__isnull=True
+        ).exists()
+        return render(
+            request,
+            "subordinates/compliance_confirm.html",
+            {"target": target, "organization": organization, "already": already},
+        )
 
     def act(self, request, target) -> str:
         organization = target.home_organization

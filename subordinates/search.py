@@ -66,21 +66,26 @@ class SubordinateRows:
     Each row is a ListedLink with its ListedUser, in name order.
     """
 
-    def __init__(self, *, pidsl: PidSl, first_name: str = "", last_name: str = ""):
+    def __init__(self, *, pidsl: PidSl, first_name: str = "", last_name: str = "", username: str = ""):
         self.pidsl = pidsl
         self.first_name = first_name.strip()
         # sort_name is "last first username" in lower case: a last name is a prefix of it.
         self.last_name = last_name.strip().lower()
+        self.username = username.strip()  # issue 18: the User ID, by its first letters
 
     def _keys(self) -> tuple[str, list]:
         """FROM and WHERE of the links searched (alias k), and their parameters."""
         sql = f"{Access._meta.db_table} k"
         where = ["k.pidsl_id = %s", "k.ended_at IS NULL", "k.role <> %s"]
         params = [self.pidsl.pk, authority.PRIMARY]
-        if self.first_name:
+        if self.first_name or self.username:
             sql += f" JOIN {get_user_model()._meta.db_table} ku ON ku.id = k.user_id"
+        if self.first_name:
             where.append("UPPER(ku.first_name) LIKE UPPER(%s)")
             params.append(_prefix(self.first_name))
+        if self.username:
+            where.append("UPPER(ku.username) LIKE UPPER(%s)")
+            params.append(_prefix(self.username))
         if self.last_name:
             where.append("k.sort_name LIKE %s")
             params.append(_prefix(self.last_name))
@@ -88,7 +93,7 @@ class SubordinateRows:
 
     @cached_property
     def _count(self) -> int:
-        if not (self.first_name or self.last_name):
+        if not (self.first_name or self.last_name or self.username):
             return self.pidsl.listed_links
         keys, params = self._keys()
         with connection.cursor() as cursor:
@@ -123,7 +128,9 @@ class SubordinateRows:
         return [ListedLink(pk, role, ListedUser(*user)) for pk, role, *user in rows]
 
 
-def search_page(*, pidsl: PidSl, number, per_page: int, first_name: str = "", last_name: str = "") -> Page:
-    """One page of Subordinates Search Results: one query, or two with a name filter (the count)."""
-    rows = SubordinateRows(pidsl=pidsl, first_name=first_name, last_name=last_name)
+def search_page(
+    *, pidsl: PidSl, number, per_page: int, first_name: str = "", last_name: str = "", username: str = ""
+) -> Page:
+    """One page of Subordinates Search Results: one query, or two with a name or User ID filter (the count)."""
+    rows = SubordinateRows(pidsl=pidsl, first_name=first_name, last_name=last_name, username=username)
     return Paginator(rows, per_page).get_page(number)

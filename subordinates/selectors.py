@@ -5,6 +5,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from providers import authority
 from providers.models import Access, PidSl, Service
 
+SEARCH_WORDS = 4  # "Alma Rivera", "arivera": more words than a name has narrow nothing
+
 
 def administered_pidsls(user) -> QuerySet[PidSl]:
     """The Provider dropdown: PID/SLs where the user holds Manage Subordinate Accounts (PU-04)."""
@@ -32,22 +34,23 @@ def open_link_at(access_id: int, pidsl: PidSl, *, with_services: bool = False) -
     return access
 
 
-def organization_users(*, organization_id: int) -> QuerySet:
-    """Every user of an organization, with their open links anywhere (LK-02: outside ones too)."""
+def organization_users(*, organization_id: int, term: str = "") -> QuerySet:
+    """Every user of an organization, with their open links anywhere (LK-02: outside ones too).
+    ``term``: each of its words starts the user's first name, last name or user ID (issue 18)."""
     from django.contrib.auth import get_user_model
 
-    return (
-        get_user_model()
-        .objects.filter(home_organization_id=organization_id)
-        .prefetch_related(
-            Prefetch(
-                "accesses",
-                queryset=Access.objects.open().select_related("pidsl__organization").order_by("pidsl__provider_id"),
-                to_attr="open_links",
-            )
+    users = get_user_model().objects.filter(home_organization_id=organization_id)
+    for word in term.split()[:SEARCH_WORDS]:
+        users = users.filter(
+            Q(username__istartswith=word) | Q(first_name__istartswith=word) | Q(last_name__istartswith=word)
         )
-        .order_by("last_name", "first_name", "username")
-    )
+    return users.prefetch_related(
+        Prefetch(
+            "accesses",
+            queryset=Access.objects.open().select_related("pidsl__organization").order_by("pidsl__provider_id"),
+            to_attr="open_links",
+        )
+    ).order_by("last_name", "first_name", "username")
 
 
 def notifications_for(user):

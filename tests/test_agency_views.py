@@ -474,3 +474,61 @@ def test_every_signed_in_user_sees_the_broadcast(client, cast, reader):
 
 def test_anonymous_is_sent_to_sign_in_for_the_broadcasts(client, cast):
     assert is_sign_in_redirect(client.get(reverse("providers:broadcasts")))
+
+
+# Issue 18: Deactivate goes to a confirmation that names the consequence
+
+
+def test_us06_deactivate_on_the_users_list_leads_to_a_confirmation_not_an_action(client, cast):
+    client.force_login(cast.agency)
+    html = page(client.get(agency_url("users"), {"q": "carol"}))
+    assert f'href="{agency_url("user_deactivate", user_id=cast.carol.pk)}">Deactivate' in html
+    assert 'value="deactivate"' not in html
+
+
+def test_us06_the_confirmation_names_the_consequence_and_changes_nothing(client, cast):
+    client.force_login(cast.agency)
+    before = snapshot()
+
+    response = client.get(agency_url("user_deactivate", user_id=cast.carol.pk))
+
+    html = page(response)
+    assert response.status_code == 200
+    assert "carol can no longer sign in, and every session they have open ends now." in html
+    assert "reactivating the user ID restores the same access" in html
+    assert "110000001A" in html  # the providers she stays linked to
+    # The danger button posts to the unchanged action, with the CSRF token; Cancel goes back.
+    assert f'<form method="post" action="{agency_url("user_action", user_id=cast.carol.pk)}">' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert '<button type="submit" class="usa-button usa-button--secondary">Deactivate carol</button>' in html
+    assert f'href="{agency_url("users")}?q=carol">Cancel</a>' in html
+    assert snapshot() == before
+    assert fresh(cast.carol).is_active is True
+
+
+def test_pu06_the_confirmation_of_a_primary_user_says_why_not_and_offers_no_button(client, cast):
+    client.force_login(cast.agency)
+    response = client.get(agency_url("user_deactivate", user_id=cast.alice.pk))
+    assert "(PU-06)" in text(response)
+    assert 'value="deactivate"' not in page(response)
+
+
+def test_the_confirmation_of_a_deactivated_user_says_so(client, cast):
+    cast.carol.is_active = False
+    cast.carol.save(update_fields=["is_active"])
+    client.force_login(cast.agency)
+    html = page(client.get(agency_url("user_deactivate", user_id=cast.carol.pk)))
+    assert "carol is already deactivated." in html
+    assert 'value="deactivate"' not in html
+
+
+def test_the_confirmation_of_an_unknown_user_is_404(client, cast):
+    client.force_login(cast.agency)
+    assert client.get(agency_url("user_deactivate", user_id=999999)).status_code == 404
+
+
+@pytest.mark.parametrize("actor", ["alice", "carol", "compliance"])
+def test_the_confirmation_is_agency_staffs_alone(client, cast, actor):
+    client.force_login(getattr(cast, actor))
+    assert client.get(agency_url("user_deactivate", user_id=cast.carol.pk)).status_code == 403
+    assert client.post(agency_url("user_deactivate", user_id=cast.carol.pk)).status_code in (403, 405)

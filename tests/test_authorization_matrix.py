@@ -115,7 +115,8 @@ EXPECTED = {
     "subordinates:unlock": allow(NOBODY, ORG_ADMINS),
     # Off-board carol (issue 17): the administrators of a PID/SL she is linked to (A: alice, bob).
     "subordinates:offboard": allow(PIDSL_ADMINS, PIDSL_ADMINS),  # LK-03: carol's home organization's administrators
-    "subordinates:compliance_officer": allow(NOBODY, {"alice", "dave"}),  # the organization's Primary Users
+    # The organization's Primary Users; GET is the confirmation naming what an officer reads (issue 18).
+    "subordinates:compliance_officer": allow({"alice", "dave"}, {"alice", "dave"}),
     "subordinates:notifications": allow(ANY_ADMIN | {"compliance", "agency"}),
     # US-09 Keep these users: each administrator reads their own organization's list (erin hers);
     # keeping Eddy's users is for Eddy's administrators and the agency (LK-03).
@@ -146,6 +147,7 @@ EXPECTED = {
     "agency:provider_type": allow(AGENCY, AGENCY),  # SV-06: revokes what the new type does not allow
     "agency:users": allow(AGENCY),
     "agency:user_action": allow(NOBODY, AGENCY),
+    "agency:user_deactivate": allow(AGENCY),  # issue 18: Deactivate's confirmation; it posts to user_action
     "agency:broadcasts": allow(AGENCY, AGENCY),
     # Compliance data (AU-01, AR-01..AR-05): readers read; only administrators and the agency write.
     "compliance:index": allow(ANY_READER),

@@ -15,9 +15,11 @@ from tests.helpers import assert_listed_links_match_access, services
 PER_PAGE = 4
 
 
-def expected(pidsl, *, first_name="", last_name="") -> list[int]:
+def expected(pidsl, *, first_name="", last_name="", username="") -> list[int]:
     """The same search through the ORM, in name order."""
     links = Access.objects.open().filter(pidsl=pidsl).exclude(role=Access.Role.PRIMARY)
+    if username:
+        links = links.filter(user__username__istartswith=username)
     if first_name:
         links = links.filter(user__first_name__istartswith=first_name)
     if last_name:
@@ -40,7 +42,9 @@ def crowd(cast):
     firsts = ["Ann", "Bea", "Al", "Cy", "Di", "Ed", "Fay", "Gus", "Hal", "Ivy", "Jo"]
     for last, first in zip(names, firsts, strict=True):
         factories.AccessFactory(
-            user=factories.UserFactory(home_organization=cast.eddys, last_name=last, first_name=first),
+            user=factories.UserFactory(
+                home_organization=cast.eddys, last_name=last, first_name=first, username=f"crowd{len(first)}{first}"
+            ),
             pidsl=cast.pidsl_a,
         )
     return cast
@@ -48,7 +52,17 @@ def crowd(cast):
 
 @pytest.mark.parametrize(
     "terms",
-    [{}, {"last_name": "b"}, {"last_name": "BAKER"}, {"first_name": "a"}, {"first_name": "a", "last_name": "bak"}],
+    [
+        {},
+        {"last_name": "b"},
+        {"last_name": "BAKER"},
+        {"first_name": "a"},
+        {"first_name": "a", "last_name": "bak"},
+        # Issue 18: the User ID, by its first letters in any case, alone or with a name.
+        {"username": "crowd"},
+        {"username": "CROWD1"},
+        {"username": "crowd", "first_name": "a"},
+    ],
 )
 def test_every_page_together_is_the_whole_list_in_order(crowd, terms):
     # 14 rows at 4 a page: pages 3 and 4 are read from the far end.
@@ -72,6 +86,7 @@ def test_like_wildcards_in_a_name_are_taken_literally(crowd):
         a.user.last_name for a in search_page(pidsl=crowd.pidsl_a, number=1, per_page=9, last_name="o_").object_list
     ] == ["O_Neil"]
     assert list(search_page(pidsl=crowd.pidsl_a, number=1, per_page=9, last_name="%").object_list) == []
+    assert list(search_page(pidsl=crowd.pidsl_a, number=1, per_page=9, username="_").object_list) == []
 
 
 def test_rows_carry_what_the_page_shows(crowd):

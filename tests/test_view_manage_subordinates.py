@@ -42,12 +42,19 @@ def test_a_primary_user_of_two_pidsls_chooses_between_them(client, cast):
 def test_search_redirects_to_the_results_without_the_names_in_the_url(client, cast):
     client.force_login(cast.alice)
 
-    response = client.post(MANAGE, {"provider": cast.pidsl_a.code, "first_name": "Ca", "last_name": "Sm"})
+    response = client.post(
+        MANAGE, {"provider": cast.pidsl_a.code, "first_name": "Ca", "last_name": "Sm", "username": "csm"}
+    )
 
     assert response.status_code == 302
     assert response["Location"] == url("results", pidsl=cast.pidsl_a.code)
     assert "Sm" not in response["Location"]
-    assert client.session[f"subordinates-search-{cast.pidsl_a.code}"] == {"first_name": "Ca", "last_name": "Sm"}
+    assert "csm" not in response["Location"]  # nor the User ID (issue 18)
+    assert client.session[f"subordinates-search-{cast.pidsl_a.code}"] == {
+        "first_name": "Ca",
+        "last_name": "Sm",
+        "username": "csm",
+    }
 
 
 def test_the_results_apply_the_posted_search(client, cast):

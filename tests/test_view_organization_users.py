@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from audit.models import AuditEvent
-from providers.models import Access, Notification
+from providers.models import Access, ComplianceAssignment, Notification
 from tests import factories
 from tests.helpers import audit_count, fresh
 from tests.view_helpers import db_state, page, url
@@ -200,3 +200,107 @@ def test_the_buttons_are_authoritys_answers(client, cast):
     assert url("deactivate", user_id=cast.carol.pk) in body
     assert url("deactivate", user_id=cast.alice.pk) not in body
     assert "alice is a Primary User; a replacement must be approved before deactivation. (PU-06)" in body
+
+
+# --- issue 18: a search, and a confirmation before making a compliance officer --------------------
+
+
+@pytest.mark.parametrize(
+    ("term", "found"),
+    [
+        ("Frank", {"frank"}),  # a last name
+        ("fra", {"frank"}),  # its first letters, any case
+        ("carol", {"carol"}),  # a user ID
+        ("Hughes alice", {"alice"}),  # every word matches something
+        ("Hughes bob", set()),
+    ],
+)
+def test_the_users_are_searched_by_name_or_user_id(client, cast, term, found):
+    client.force_login(cast.alice)
+    response = client.get(USERS, {"q": term})
+    assert response.status_code == 200
+    assert set(rows(response)) == found
+    assert response.context["page"].paginator.count == len(found)
+
+
+def test_a_search_keeps_to_the_organization(client, cast):
+    client.force_login(cast.alice)
+    assert set(rows(client.get(USERS, {"q": "erin"}))) == set()
+    assert "No user of Eddy&#x27;s Group Practice matches &ldquo;erin&rdquo;." in page(client.get(USERS, {"q": "erin"}))
+
+
+def test_a_search_pages_and_counts_and_the_pages_keep_it(client, cast):
+    for n in range(30):
+        factories.UserFactory(home_organization=cast.eddys, username=f"temp{n:02}", last_name=f"Temp{n:02}")
+    client.force_login(cast.alice)
+    response = client.get(USERS, {"q": "temp"})
+    body = page(response)
+    assert response.context["page"].paginator.count == 30
+    assert "Showing 1&ndash;25 of 30" in body
+    assert "?q=temp&amp;page=2" in body
+    second = client.get(USERS, {"q": "temp", "page": 2})
+    assert len(second.context["page"].object_list) == 5
+
+
+@pytest.mark.parametrize("term", ["x" * 151, "a\x00b"])
+def test_a_bad_search_says_so_at_the_field_and_filters_nothing(client, cast, term):
+    client.force_login(cast.alice)
+    response = client.get(USERS, {"q": term})
+    assert response.status_code == 400
+    assert response.context["search_form"].errors["q"]
+    assert 'class="usa-error-message"' in page(response)
+    assert response.context["page"].paginator.count == 6
+
+
+def test_the_search_runs_constant_queries(client, cast, django_assert_max_num_queries):
+    add_users(cast, 30)
+    client.force_login(cast.alice)
+    with django_assert_max_num_queries(MAX_QUERIES):
+        response = client.get(USERS, {"q": "First"})
+    assert response.context["page"].paginator.count > 25
+
+
+def test_make_compliance_officer_is_a_less_prominent_link_to_a_confirmation(client, cast):
+    client.force_login(cast.alice)
+    body = page(client.get(USERS))
+    confirm = url("compliance_officer", user_id=cast.frank.pk)
+    assert f'<a class="usa-button usa-button--unstyled" href="{confirm}">Make compliance officer' in body
+    # No form on the list appoints at one click any more.
+    assert '<input type="hidden" name="action" value="appoint">' not in body
+
+
+def test_au01_the_confirmation_names_what_an_officer_reads_and_changes_nothing(client, cast):
+    client.force_login(cast.alice)
+    before = db_state()
+    response = client.get(url("compliance_officer", user_id=cast.frank.pk))
+    body = page(response)
+    assert response.status_code == 200
+    assert "every access review and its decisions, the audit trail and the reports" in body
+    assert "They change nothing." in body
+    assert f'href="{USERS}">Cancel</a>' in body
+    assert 'name="csrfmiddlewaretoken"' in body
+    assert db_state() == before
+    assert not ComplianceAssignment.objects.filter(user=cast.frank).exists()
+
+
+def test_au01_confirming_appoints(client, cast):
+    client.force_login(cast.alice)
+    response = client.post(url("compliance_officer", user_id=cast.frank.pk), {"action": "appoint"})
+    assert response.status_code == 200
+    assert ComplianceAssignment.objects.filter(user=cast.frank, ended_at__isnull=True).exists()
+
+
+def test_the_confirmation_of_an_officer_says_they_are_one(client, cast):
+    client.force_login(cast.alice)
+    body = page(client.get(url("compliance_officer", user_id=cast.compliance.pk)))
+    assert "is already a compliance officer" in body
+    assert 'value="appoint"' not in body
+
+
+@pytest.mark.parametrize("actor", ["bob", "erin"])
+def test_au01_only_the_organizations_primary_user_sees_the_confirmation(client, cast, actor):
+    client.force_login(getattr(cast, actor))
+    before = audit_count(action=AuditEvent.Action.ACCESS_REFUSED)
+    response = client.get(url("compliance_officer", user_id=cast.frank.pk))
+    assert response.status_code == 403
+    assert audit_count(action=AuditEvent.Action.ACCESS_REFUSED) == before + 1

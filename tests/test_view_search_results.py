@@ -60,6 +60,23 @@ def test_search_by_name_prefix(client, cast):
     assert [a.user.pk for a in response.context["page"].object_list] == [cast.biller.pk]
 
 
+def test_search_by_user_id(client, cast):
+    # Issue 18: Subordinates Search gains User ID, matched by its first letters in any case.
+    client.force_login(cast.alice)
+
+    response = search(client, cast, username="CAR")
+
+    assert [a.user.pk for a in response.context["page"].object_list] == [cast.carol.pk]
+    assert 'value="CAR"' in page(response)
+
+
+def test_the_user_id_field_is_on_the_subordinates_search_panel(client, cast):
+    client.force_login(cast.alice)
+    for body in (page(client.get(url("manage"))), page(client.get(results(cast)))):
+        assert "Subordinates Search" in body
+        assert '<label class="usa-label" for="id_username">User ID' in body
+
+
 def test_no_match_says_so(client, cast):
     client.force_login(cast.alice)
 
