@@ -86,6 +86,13 @@ def pidsls_missing_backup(user, limit: int) -> list[PidSl]:
     )
 
 
+def backup_user_ids(pidsl_ids) -> dict[int, int]:
+    """{PID/SL id: its backup Primary User's id} for those of these PID/SLs that have one (PU-02:
+    at most one each; one query)."""
+    links = authority.administrator_links().filter(role=authority.BACKUP, pidsl_id__in=list(pidsl_ids))
+    return dict(links.values_list("pidsl_id", "user_id"))
+
+
 def current_broadcasts(now=None) -> list[BroadcastMessage]:
     """The broadcast messages Home shows everyone: posted within BROADCAST_CURRENT_DAYS, at most
     BROADCASTS_ON_HOME, highest priority and newest first (one query)."""

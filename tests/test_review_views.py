@@ -136,3 +136,39 @@ def test_the_review_page_runs_constant_queries(client, cast, size, django_assert
         )
     assert response.status_code == 200
     assert len(response.context["rows"]) == min(size + 1, 25)
+
+
+# --- issue 18: removing the backup says the PID/SL will have none (PU-03) ------------------------
+
+
+def test_pu03_the_backups_decision_warns_that_the_pidsl_will_have_no_backup(client, cast, review):
+    client.force_login(cast.alice)  # AR-05: the Primary User decides the backup's item
+    response = client.get(url("detail", cast, review.pk) + "?show=all")
+    body = response.content.decode()
+    bob = ReviewItem.objects.get(review=review, user=cast.bob)
+    carol = ReviewItem.objects.get(review=review, user=cast.carol)
+    warning = f'id="no-backup-{bob.pk}"'
+    assert warning in body
+    assert "bob is the backup Primary User of 110000001A. Removing or deactivating them leaves 110000001A" in body
+    assert "PU-03" in body
+    # Tied to the decision it is about, and to no other row's.
+    assert f'id="decision-{bob.pk}" name="decision" aria-describedby="no-backup-{bob.pk}"' in body
+    assert f'id="no-backup-{carol.pk}"' not in body
+    assert body.count('data-testid="no-backup-warning"') == 1
+
+
+def test_pu03_no_warning_where_the_reader_does_not_decide_the_backup(client, cast, review):
+    # bob's own item is alice's to decide (AR-05); a reader decides nothing.
+    for who in ("bob", "compliance"):
+        client.force_login(getattr(cast, who))
+        body = client.get(url("detail", cast, review.pk) + "?show=all").content.decode()
+        assert 'data-testid="no-backup-warning"' not in body
+
+
+def test_pu03_a_user_no_longer_the_backup_brings_no_warning(client, cast, review):
+    # The warning follows who is the backup now, not the role the review recorded.
+    link = cast.access(cast.bob, cast.pidsl_a)
+    Access.objects.filter(pk=link.pk).update(role=Access.Role.SUBORDINATE)
+    client.force_login(cast.alice)
+    body = client.get(url("detail", cast, review.pk) + "?show=all").content.decode()
+    assert 'data-testid="no-backup-warning"' not in body

@@ -18,6 +18,7 @@ from posc import screens
 from posc.policy import NotAuthorized, PolicyViolation
 from providers import authority
 from providers.models import Organization, Service
+from providers.selectors import backup_user_ids
 
 from ..access import OrganizationViewerMixin
 from ..models import (
@@ -270,6 +271,12 @@ class ReviewDetailView(OrganizationViewerMixin, View):
                 if item.may_modify:
                     held = set(item.services_before)
                     item.service_boxes = [(s.code, s.label, _box_state(s, held)) for s in grantable]
+        # PU-03 (issue 18): removing or deactivating a PID/SL's backup Primary User leaves it with none;
+        # the decision says so where it is made. One query, for the rows a reader decides.
+        deciding_on = {item.pidsl_id for item in page.object_list if item.may_decide}
+        backups = backup_user_ids(deciding_on) if deciding_on else {}
+        for item in page.object_list:
+            item.leaves_no_backup = item.may_decide and backups.get(item.pidsl_id) == item.user_id
         return render(
             request,
             "audit/review_detail.html",
