@@ -69,6 +69,13 @@ SECTIONS = (
                 "Being the Primary User of many PID/SLs is reported on the Compliance page; above a hard limit "
                 "another such role is refused.",
             ),
+            Rule(
+                "PU-08",
+                "A Primary User who cannot sign in",
+                "A Primary User who cannot sign in asks MassHealth for help from the sign-in page. MassHealth "
+                "checks with the organization, then gives a one-time temporary password or sends a new PIN letter "
+                "to the person who takes over. A person who already has a user ID registers a new letter on it.",
+            ),
         ),
     ),
     (
@@ -142,6 +149,13 @@ SECTIONS = (
             ),
             Rule("SV-05", "Linked to many PID/SLs", "A user linked to very many PID/SLs is reported."),
             Rule(
+                "SV-06",
+                "When the provider type changes",
+                "When an organization's provider type changes, every service no longer allowed at its PID/SLs is "
+                "removed at once from every user there, and the Primary User, the backup and each user affected "
+                "are told.",
+            ),
+            Rule(
                 "LK-01",
                 "Linking another organization's user",
                 "A Primary User or backup can link a user of another organization (a billing agent, say) to "
@@ -197,6 +211,13 @@ SECTIONS = (
                 "MassHealth decides when neither can.",
             ),
             Rule(
+                "AR-06",
+                "Items nobody decided by the deadline",
+                "An access review's deadline is its due date plus a grace period set by MassHealth. Items nobody "
+                "decided by then get the organization's default decision (remove, apply the recommendations, or "
+                "keep, never weaker than MassHealth allows), and the review is completed by default.",
+            ),
+            Rule(
                 "AR-07",
                 "An overdue review comes first",
                 "From the day an organization's review is due until it is completed, its Primary Users and "
@@ -225,23 +246,62 @@ SECTIONS = (
 )
 
 RULE_IDS = frozenset(rule.id for _, rules in SECTIONS for rule in rules)
+RULES = {rule.id: rule for _, rules in SECTIONS for rule in rules}
 
-# "(LK-03)" in a message; the parentheses are part of the link, so the text reads as it did.
-_RULE_ID = re.compile(r"\(([A-Z]{2}-\d{2})\)")
+# "(LK-03)" or "(AR-02, AR-05)" in a message: the words come first, the IDs in parentheses after.
+_RULE_ID = re.compile(r"\(([A-Z]{2}-\d{2}(?:, [A-Z]{2}-\d{2})*)\)")
 
 register = template.Library()
 
 
 @register.filter(is_safe=True)
+def rule_anchor(rule_id: str) -> str:
+    """One rule's ID as a link to its entry on the Rules page. The ID alone says nothing to a screen
+    reader listing links, so the link's name is "Rule LK-03: Outside users" (issue 18); the visible
+    text stays the ID, which the name begins with after "Rule"."""
+    rule = RULES.get(str(rule_id))
+    if rule is None:
+        return conditional_escape(rule_id)
+    name = f"Rule {rule.id}: {rule.title}"
+    return format_html(
+        '<a href="{}#{}" class="rule-link" title="{}" aria-label="{}">{}</a>',
+        cached_reverse("rules"),
+        rule.id,
+        name,
+        name,
+        rule.id,
+    )
+
+
+@register.filter(is_safe=True)
 def rule_links(message) -> str:
-    """Escape a message and link each rule ID it names to the rule's entry on the Rules page."""
+    """Escape a message and link each rule ID it names to the rule's entry on the Rules page.
+
+    Used as ``{% filter rule_links %}`` around a block of markup, too: the block is already safe
+    HTML, so it is not escaped again, and an ID already linked is not in parentheses any more."""
     escaped = str(conditional_escape(message))
-    base = cached_reverse("rules")
 
     def link(match) -> str:
-        rule_id = match.group(1)
-        if rule_id not in RULE_IDS:
+        ids = [rule_id.strip() for rule_id in match.group(1).split(",")]
+        if not all(rule_id in RULE_IDS for rule_id in ids):
             return match.group(0)
-        return format_html('<a href="{}#{}" class="rule-link">({})</a>', base, rule_id, rule_id)
+        return "(" + ", ".join(rule_anchor(rule_id) for rule_id in ids) + ")"
 
     return mark_safe(_RULE_ID.sub(link, escaped))  # noqa: S308 - the message was escaped above
+
+
+@register.filter
+def rule_title(rule_id: str) -> str:
+    """A rule's title in plain words ("Outside users" for LK-03); an unknown ID as it is."""
+    rule = RULES.get(str(rule_id))
+    return rule.title if rule else str(rule_id)
+
+
+@register.filter(is_safe=True)
+def rule_named(rule_id) -> str:
+    """Where only an ID was shown (a review item's tag, a finding's count): the rule's title, then
+    its ID as a link, "Not signed in for a long time (US-07)"."""
+    rule_id = str(rule_id)
+    if rule_id not in RULE_IDS:
+        return conditional_escape(rule_id)
+    return format_html("{} ({})", RULES[rule_id].title, rule_anchor(rule_id))

@@ -409,7 +409,7 @@ def test_pu06_a_primary_user_cannot_be_deactivated(client, cast):
     response = client.post(agency_url("user_action", user_id=cast.alice.pk), {"action": "deactivate"})
 
     assert response.status_code == 403
-    assert "(PU-06)" in page(response)
+    assert "(PU-06)" in text(response)
     assert snapshot() == before
     assert fresh(cast.alice).is_active is True
 

@@ -1,11 +1,19 @@
 """Refusals and errors are pages of the portal, in its words, with a way back (not Django's bare text)."""
 
+import re
+
 import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
 
 from tests.view_helpers import page, text
+
+# A rule's ID in a message: a link to its entry, named for a screen reader by its title (issue 18).
+LK03_LINK = (
+    '(<a href="/rules/#LK-03" class="rule-link" title="Rule LK-03: An account belongs to its own organization" '
+    'aria-label="Rule LK-03: An account belongs to its own organization">LK-03</a>)'
+)
 
 
 def test_a_refusal_says_why_inside_the_layout(client, cast):
@@ -80,7 +88,7 @@ def test_a_refusal_links_its_rule_to_the_rules_page(client, cast):
         reverse("subordinates:reset_password", kwargs={"pidsl": cast.pidsl_a.code, "access_id": biller_at_a.pk})
     )
     assert response.status_code == 403
-    assert '<a href="/rules/#LK-03" class="rule-link">(LK-03)</a>' in response.content.decode()
+    assert LK03_LINK in response.content.decode()
     rules = client.get("/rules/").content.decode()
     assert 'id="LK-03"' in rules and "An account belongs to its own organization" in rules
 
@@ -94,10 +102,30 @@ def test_the_rules_page_is_open_to_everyone(client):
 def test_rule_links_escape_the_message_and_link_only_known_rules():
     from posc.rules import rule_links
 
-    shown = rule_links('<script>x</script> "quoted" (LK-03) (ZZ-99)')
+    shown = rule_links('<script>x</script> "quoted" (LK-03) (ZZ-99) (AR-02, AR-05)')
     assert "<script>" not in shown and "&lt;script&gt;" in shown
-    assert '<a href="/rules/#LK-03" class="rule-link">(LK-03)</a>' in shown
+    assert LK03_LINK in shown
     assert "(ZZ-99)" in shown and "#ZZ-99" not in shown
+    # Issue 18: a list of IDs links each, and each link is named for what it is.
+    assert 'href="/rules/#AR-02"' in shown and 'href="/rules/#AR-05"' in shown
+    assert 'aria-label="Rule AR-05: Nobody reviews their own access"' in shown
+
+
+def test_a_rule_shown_alone_gets_its_title_first():
+    from posc.rules import rule_named
+
+    shown = rule_named("US-07")
+    assert shown.startswith("Inactive users (<a ")
+    assert 'href="/rules/#US-07"' in shown
+    assert rule_named("ZZ-99") == "ZZ-99"
+
+
+def test_a_block_of_markup_is_linked_without_escaping_it_again():
+    from django.template import Context, Template
+
+    shown = Template("{% filter rule_links %}<p>Kept by default (AR-06).</p>{% endfilter %}").render(Context())
+    assert shown.startswith("<p>Kept by default (<a ")
+    assert 'href="/rules/#AR-06"' in shown
 
 
 @pytest.mark.parametrize("path", ["/no/such/page/", "/administer/999999999Z/subordinates/"])
@@ -118,3 +146,17 @@ def test_the_demo_shows_the_portals_page_not_found_too(client, cast, settings, p
 def test_every_page_names_its_favicon(client):
     response = client.get(reverse("accounts:login"))
     assert 'rel="icon" href="/static/uswds/img/favicons/favicon.ico"' in page(response)
+
+
+def test_every_rule_the_screens_name_is_explained_on_the_rules_page():
+    # Issue 18: an ID without an entry (AR-06, PU-08, SV-06 were missing) stayed bare text.
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from posc.rules import RULE_IDS
+
+    named = set()
+    for path in Path(settings.BASE_DIR, "templates").rglob("*.html"):
+        named |= set(re.findall(r"\b[A-Z]{2}-\d{2}\b", path.read_text()))
+    assert named - RULE_IDS == set()

@@ -14,6 +14,7 @@ from providers.models import Access, Notification, Organization, Service
 from providers.permissions import object_permissions_sync
 from tests.helpers import assert_permissions_match_access, held
 from tests.snapshots import db_snapshot
+from tests.view_helpers import text
 
 
 @pytest.fixture
@@ -94,7 +95,7 @@ def test_the_page_shows_what_a_change_takes_and_needs_a_confirmation(client, cas
     before = db_snapshot()
     response = client.post(url, {"is_long_term_care": ""})
     assert response.status_code == 400
-    assert "Confirm that the services no longer grantable are removed at once (SV-06)." in response.content.decode()
+    assert "Confirm that the services no longer grantable are removed at once (SV-06)." in text(response)
     assert db_snapshot() == before
     response = client.post(url, {"confirm": "on"})
     assert response.status_code == 200

@@ -141,4 +141,4 @@ def test_a_pidsl_without_a_backup_says_so(client, cast):
     response = client.get(url("backup", pidsl=pidsl_c.code))
 
     assert response.context["backup"] is None
-    assert "(PU-03)" in page(response)
+    assert "(PU-03)" in text(response)
