@@ -39,7 +39,7 @@ def test_tnguyen_accepts_the_terms_then_must_change_her_password(page, sign_in, 
     page.get_by_role("button", name="Change Password").click()
     expect(page.get_by_text("Your password was changed.")).to_be_visible()
     row = page.get_by_role("row").filter(has_text="110000001B")
-    expect(row.locator("td").nth(1).locator(".tag")).to_have_text("Subordinate")
+    expect(row.locator("td").nth(1).locator(".usa-tag")).to_have_text("Subordinate")
     shot("home")
     sign_out(page)
     sign_in("tnguyen", NEW_PASSWORD)
@@ -94,7 +94,7 @@ def test_agency_enrolls_a_provider_and_the_designee_registers_with_the_pin_lette
     page.get_by_role("button", name="Sign in").click()
     accept_terms(page, shot)
     row = page.get_by_role("row").filter(has_text="660000001A")
-    expect(row.locator("td").nth(1).locator(".tag")).to_have_text("Primary User")
+    expect(row.locator("td").nth(1).locator(".usa-tag")).to_have_text("Primary User")
     shot("home")
 
 
@@ -128,7 +128,7 @@ def test_a_primary_user_change_filed_by_mhughes_and_approved_by_agency(page, sig
 
     sign_in("rpatel")
     row = page.get_by_role("row").filter(has_text="110000001A")
-    expect(row.locator("td").nth(1).locator(".tag")).to_have_text("Primary User")  # no longer "Backup Primary User"
+    expect(row.locator("td").nth(1).locator(".usa-tag")).to_have_text("Primary User")  # no longer "Backup Primary User"
     expect(row).to_contain_text("Ravi Patel")
     shot("rpatel-home")
 
@@ -183,7 +183,9 @@ def test_agency_changes_a_provider_type_and_the_ineligible_services_go(page, sig
     expect(page.get_by_role("heading", name="Provider type of Eddy's Group Practice")).to_be_visible()
     no_axe_violations(page)
     page.get_by_role("button", name="Change the provider type").click()
-    expect(page.get_by_text("Confirm that the services no longer grantable are removed at once")).to_be_visible()
+    expect(
+        page.locator(".usa-error-message", has_text="Confirm that the services no longer grantable are removed at once")
+    ).to_be_visible()
     no_axe_violations(page)
     page.get_by_label(re.compile("PACE provider")).check()
     page.get_by_label(re.compile("I understand")).check()
@@ -269,6 +271,6 @@ def test_mhughes_registers_a_second_letter_on_the_user_id_she_has(page, sign_in,
     expect(page.get_by_role("status")).to_contain_text("You are registered as mhughes")
     page.get_by_role("link", name="Home").last.click()
     row = page.get_by_role("row").filter(has_text="670000001A")
-    expect(row.locator("td").nth(1).locator(".tag")).to_have_text("Primary User")
+    expect(row.locator("td").nth(1).locator(".usa-tag")).to_have_text("Primary User")
     assert not Access.objects.filter(user__username="mhughes.e").exists()
     assert Access.objects.open().filter(user__username="mhughes", pidsl__provider_id="670000001").count() == 1

@@ -122,8 +122,10 @@ def test_add_new_subordinate_with_bad_input_shows_messages_at_the_fields(page, s
     page.get_by_label("PIN").fill("12a4")
     page.get_by_label("Zip Code").fill("123")
     page.get_by_role("button", name="Submit").click()
-    expect(page.get_by_text("Enter the date of birth as mm/dd.")).to_be_visible()
-    expect(page.get_by_text("Enter a 5-digit or 9-digit ZIP code. (US-02)")).to_be_visible()
+    # At the field, and again in the error summary at the top (as a link to the field).
+    expect(page.locator(".usa-error-message", has_text="Enter the date of birth as mm/dd.")).to_be_visible()
+    expect(page.locator(".usa-error-message", has_text="Enter a 5-digit or 9-digit ZIP code. (US-02)")).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
 
 
 def test_link_bsb_biller_to_a_second_pidsl(page, sign_in, shot):
